@@ -1,0 +1,67 @@
+# Transformers from Scratch: every target sets up what it needs on a fresh machine.
+#   make book     build the HTML book into _build/html (warnings fail the build)
+#   make test     run the whole test suite
+#   make release  regenerate notebooks/ from solutions/ (nbgrader)
+#   make grade SUBMISSIONS=path ASSIGNMENT=ch01_tokens   grade a class
+#   make clean    remove the build, the vendored JavaScript and the virtualenv
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+# nbgrader runs `alembic` when it creates a gradebook: the venv's bin/ must be on PATH.
+export PATH := $(BIN):$(PATH)
+VENDOR := _vendor
+SUBMISSIONS ?= submissions
+ASSIGNMENT ?= ch01_tokens
+OUT ?= graded
+
+.PHONY: book test release grade clean venv vendor system-packages
+
+book: venv vendor
+	$(BIN)/jupyter-book build . --builder html -W -n --keep-going
+
+test: venv vendor system-packages
+	$(BIN)/python -m pytest -n auto --dist loadgroup
+
+release: venv
+	$(BIN)/python -m autograder release
+
+grade: venv system-packages
+	$(BIN)/python -m autograder grade $(SUBMISSIONS) --assignment $(ASSIGNMENT) --out $(OUT)
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	touch $@
+
+# MathJax, require.js and the ipywidgets HTML manager, pinned in package-lock.json.
+vendor: $(VENDOR)/.installed
+
+$(VENDOR)/.installed: package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	rm -rf $(VENDOR) && mkdir -p $(VENDOR)/html-manager
+	cp -r node_modules/mathjax/es5 $(VENDOR)/mathjax
+	cp node_modules/requirejs/require.js $(VENDOR)/require.js
+	cd node_modules/@jupyter-widgets/html-manager/dist && cp embed-amd.js *.woff* *.ttf *.eot *.svg $(CURDIR)/$(VENDOR)/html-manager/
+	touch $@
+
+# Debian packages for the grading sandbox and the browser test. Installed when we are root
+# with apt (as on CI); elsewhere the tests that need them say what to install.
+system-packages:
+	@missing=""; \
+	command -v bwrap >/dev/null || missing="$$missing bubblewrap"; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	  else \
+	    echo "warning: missing$$missing; install with: sudo apt-get install$$missing"; \
+	  fi; \
+	fi
+
+clean:
+	rm -rf _build $(VENDOR) node_modules $(VENV)
