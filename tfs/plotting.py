@@ -1,5 +1,7 @@
 """Figures shared by the book and the notebooks."""
 
+import html
+
 import matplotlib.pyplot as plt
 import torch
 
@@ -16,10 +18,9 @@ def heatmap(matrix, *, xlabels=None, ylabels=None, title=None, ax=None, cmap="vi
     if ylabels is not None:
         ax.set_yticks(range(len(ylabels)), labels=ylabels)
     if annotate:
-        middle = (values.max() + values.min()) / 2
         for (i, j), value in _cells(values):
             ax.text(j, i, fmt.format(value), ha="center", va="center", fontsize=8,
-                    color="black" if value > middle else "white")
+                    color=_text_color(image, value))
     if title:
         ax.set_title(title)
     if colorbar:
@@ -31,3 +32,23 @@ def _cells(values):
     for i in range(values.shape[0]):
         for j in range(values.shape[1]):
             yield (i, j), values[i, j]
+
+
+def _text_color(image, value):
+    """Black text on light cells, white on dark ones, whatever the colormap."""
+    red, green, blue, _ = image.cmap(image.norm(value))
+    return "black" if 0.2126 * red + 0.7152 * green + 0.0722 * blue > 0.45 else "white"
+
+
+def token_table_html(tokens, ids, *, caption=None):
+    """An HTML table with one column per token: the token on top, its id below.
+
+    For `ipywidgets.HTML` and `IPython.display.HTML`; it renders without a kernel.
+    """
+    cell = "border:1px solid #bbb;padding:3px 8px;text-align:center;font-family:monospace"
+    head = "".join(f'<td style="{cell};background:#eef3fb">{html.escape(str(t))}</td>' for t in tokens)
+    body = "".join(f'<td style="{cell}">{int(i)}</td>' for i in ids)
+    label = f'style="{cell};font-family:sans-serif;font-weight:bold;text-align:left"'
+    title = f'<caption style="caption-side:top;text-align:left;padding:4px 0">{html.escape(caption)}</caption>' if caption else ""
+    return (f'<table style="border-collapse:collapse;margin:4px 0">{title}'
+            f"<tr><td {label}>token</td>{head}</tr><tr><td {label}>id</td>{body}</tr></table>")
