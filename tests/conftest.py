@@ -1,5 +1,7 @@
 """Shared fixtures: the repository's paths, the built book."""
 
+import fcntl
+import json
 import os
 import subprocess
 import sys
@@ -14,15 +16,23 @@ os.environ["PATH"] = f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"
 
 
 @pytest.fixture(scope="session")
-def book_build():
-    """Build the book once, as `make book` does; return (html folder, build log).
+def book_build(tmp_path_factory):
+    """Build the book once per test run, as `make book` does; return (html folder, build log).
 
-    Tests that use it belong to the xdist group "book" so that one worker builds it.
+    Two builds at once would race on the execution cache, so under pytest-xdist the workers
+    that need the book take turns on a lock: the first builds, the others read its log.
     """
-    result = subprocess.run(
-        [BIN / "jupyter-book", "build", ".", "--builder", "html", "-W", "-n", "--keep-going"],
-        cwd=ROOT, capture_output=True, text=True, timeout=1800,
-    )
-    log = result.stdout + result.stderr
-    assert result.returncode == 0, f"the book build failed:\n{log[-5000:]}"
-    return ROOT / "_build" / "html", log
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base  # one folder per run
+    record = shared / "book-build.json"
+    with open(shared / "book-build.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not record.exists():
+            result = subprocess.run(
+                [BIN / "jupyter-book", "build", ".", "--builder", "html", "-W", "-n", "--keep-going"],
+                cwd=ROOT, capture_output=True, text=True, timeout=1800,
+            )
+            record.write_text(json.dumps({"returncode": result.returncode, "log": result.stdout + result.stderr}))
+    build = json.loads(record.read_text())
+    assert build["returncode"] == 0, f"the book build failed:\n{build['log'][-5000:]}"
+    return ROOT / "_build" / "html", build["log"]
