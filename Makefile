@@ -2,7 +2,8 @@
 #   make book     build the HTML book into _build/html (warnings fail the build)
 #   make test     run the whole test suite
 #   make release  regenerate notebooks/ from solutions/ (nbgrader)
-#   make grade SUBMISSIONS=path ASSIGNMENT=ch01_tokens   grade a class
+#   make grade SUBMISSIONS=path ASSIGNMENT=ch01_tokens   grade a class into OUT (default graded/)
+#   make examples  write an example class to _build/example-class, to try `make grade` on
 #   make clean    remove the build, the vendored JavaScript and the virtualenv
 
 PYTHON ?= python3
@@ -15,7 +16,7 @@ SUBMISSIONS ?= submissions
 ASSIGNMENT ?= ch01_tokens
 OUT ?= graded
 
-.PHONY: book test release grade clean venv vendor system-packages
+.PHONY: book test release grade examples clean venv vendor system-packages
 
 book: venv vendor
 	$(BIN)/jupyter-book build . --builder html -W -n --keep-going
@@ -28,6 +29,9 @@ release: venv
 
 grade: venv system-packages
 	$(BIN)/python -m autograder grade $(SUBMISSIONS) --assignment $(ASSIGNMENT) --out $(OUT)
+
+examples: venv
+	$(BIN)/python -m autograder examples _build/example-class --assignment $(ASSIGNMENT)
 
 venv: $(VENV)/.installed
 
@@ -49,12 +53,14 @@ $(VENDOR)/.installed: package.json package-lock.json
 	cd node_modules/@jupyter-widgets/html-manager/dist && cp embed-amd.js *.woff* *.ttf *.eot *.svg $(CURDIR)/$(VENDOR)/html-manager/
 	touch $@
 
-# Debian packages for the grading sandbox and the browser test. Installed when we are root
-# with apt (as on CI); elsewhere the tests that need them say what to install.
+# Debian packages for the grading sandbox, the browser test and the PostgreSQL gradebook test.
+# Installed when we are root with apt (as on CI); elsewhere the tests that need them say what
+# to install.
 system-packages:
 	@missing=""; \
 	command -v bwrap >/dev/null || missing="$$missing bubblewrap"; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \

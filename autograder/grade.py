@@ -1,0 +1,381 @@
+"""Grade a class: nbgrader's Autograde in parallel workers, each student's code in a sandbox.
+
+Steps, in order:
+1. find each student's notebook (`submissions.py`), unpacking a zip into OUT's scratch folder;
+2. generate the assignment from `solutions/` into a scratch nbgrader course (its gradebook holds
+   the locked and hidden test cells that `OverwriteCells` restores);
+3. grade the submissions in `workers` processes, each with its own copy of that gradebook: check the
+   notebook, scan it (`scan.py`), run nbgrader's `Autograde` with the sandboxed kernel (`sandbox.py`),
+   write the feedback (`feedback.py`);
+4. record every score in the final gradebook through nbgrader's API, write `grades.csv` and
+   `summary.html`, print a short report.
+
+Flag policy: the tampering flags (`scan.TAMPERING`) set the score to 0 pending review (nbgrader's
+`manual_score` 0 and `needs_manual_grade` in the gradebook, which keeps the automatic score); other
+flags keep the score.
+"""
+
+import csv
+import hashlib
+import json
+import multiprocessing
+import os
+import shutil
+import tempfile
+import time
+import warnings
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import nbformat
+from nbgrader.api import Gradebook
+from nbgrader.apps import NbGraderAPI
+from nbgrader.converters import Autograde
+from nbgrader.coursedir import CourseDirectory
+from nbgrader.preprocessors import Execute
+from sqlalchemy.exc import SAWarning
+from tqdm import tqdm
+
+from autograder.course import ROOT, course_config
+from autograder.feedback import FEEDBACK_PREPROCESSORS, summary_html
+from autograder.sandbox import TRUNCATED, SandboxExecute, bwrap_path
+from autograder.scan import TAMPERING, compare_cells, scan_code, student_sources
+from autograder.submissions import Submission, discover, unpack
+
+STATUSES = ("graded", "invalid-notebook", "missing-notebook", "timeout", "memory-limit", "kernel-died", "error")
+COLUMNS = ["student", "assignment", "status", "score", "max_score", "message", "flags"]
+STATE = ".grading-state.json"
+
+
+@dataclass
+class Options:
+    assignment: str
+    out: Path
+    workers: int = os.cpu_count() or 1
+    timeout: float = 600.0  # seconds per notebook
+    cell_timeout: int = 120
+    memory_gb: float = 4.0
+    db_url: str = ""  # default: sqlite:///OUT/gradebook.db
+    force: bool = False
+    root: Path = ROOT  # the course repository, holding solutions/<assignment>/
+
+
+@dataclass
+class Result:
+    student: str
+    status: str
+    message: str
+    score: float = 0.0
+    max_score: float = 0.0
+    flags: list[str] = field(default_factory=list)
+    cells: dict[str, tuple[float, float]] = field(default_factory=dict)
+    seconds: float = 0.0
+    digest: str = ""
+
+
+def grade(submissions: Path, options: Options) -> list[Result]:
+    """Grade every submission found at `submissions` (folder or zip); write everything into options.out."""
+    out = options.out.resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    db_url = options.db_url or f"sqlite:///{out / 'gradebook.db'}"
+    with tempfile.TemporaryDirectory(dir=out, prefix=".work-") as scratch:
+        scratch = Path(scratch)
+        found, refused = collect(submissions, options.assignment, scratch / "unpacked")
+        for message in refused:
+            print(message)
+        master = prepare_course(options.root, options.assignment, scratch / "master", db_url)
+        key = _grading_key(options)
+        previous = _load_state(out, key)
+        todo = [s for s in found if options.force or previous.get(s.student, {}).get("digest") != s.digest()]
+        kept = [Result(**{**previous[s.student], "cells": {k: tuple(v) for k, v in previous[s.student]["cells"].items()}})
+                for s in found if s not in todo]
+        results = sorted(kept + run_all(todo, master, options, out), key=lambda r: r.student)
+        grade_ids, max_score = master_grade_ids(master), _max_score(master)
+    for result in results:
+        result.max_score = max_score
+    record(results, db_url, options.assignment)
+    write_csv(out / "grades.csv", results, options.assignment, grade_ids)
+    (out / "summary.html").write_text(summary_html(options.assignment, [asdict(r) for r in results], grade_ids,
+                                                   max_score), encoding="utf-8")
+    (out / STATE).write_text(json.dumps({"key": key, "results": [asdict(r) for r in results]}, ensure_ascii=False))
+    print(report(results, len(kept), out))
+    return results
+
+
+def collect(path: Path, assignment: str, unpack_to: Path) -> tuple[list[Submission], list[str]]:
+    """The submissions at `path`, and a message per refused zip entry."""
+    if not path.exists():
+        raise FileNotFoundError(f"no submissions at {path}")
+    refused = []
+    if path.is_file() and path.suffix == ".zip":
+        unpack_to.mkdir(parents=True)
+        refused = unpack(path, unpack_to)
+        path = unpack_to
+    elif not path.is_dir():
+        raise FileNotFoundError(f"{path} is neither a folder nor a .zip of submissions")
+    return discover(path, assignment), refused
+
+
+def prepare_course(root: Path, assignment: str, folder: Path, db_url: str) -> Path:
+    """An nbgrader course in `folder` with the assignment generated into its own gradebook and into `db_url`."""
+    source = root / "solutions" / assignment
+    if not (source / f"{assignment}.ipynb").is_file():
+        raise FileNotFoundError(f"no solution notebook {source / (assignment + '.ipynb')}")
+    shutil.copytree(source, folder / "source" / assignment,
+                    ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+    for url in (f"sqlite:///{folder / 'gradebook.db'}", db_url):
+        api = _api(folder, db_url=url)
+        result = api.generate_assignment(assignment, force=True, create=True)
+        if not result["success"]:
+            raise RuntimeError(f"nbgrader could not generate {assignment}:\n{result['log']}")
+    return folder
+
+
+def _api(folder: Path, db_url: str | None = None, settings: dict | None = None) -> NbGraderAPI:
+    config = course_config(folder)
+    if db_url:
+        config.CourseDirectory.db_url = db_url
+    for section, values in (settings or {}).items():
+        for name, value in values.items():
+            setattr(config[section], name, value)
+    coursedir = CourseDirectory(config=config)
+    return NbGraderAPI(coursedir=coursedir, config=config)
+
+
+def master_notebook(master: Path) -> nbformat.NotebookNode:
+    """The released (student) notebook of the assignment."""
+    return nbformat.read(next((master / "release").glob("*/*.ipynb")), as_version=4)
+
+
+def master_grade_ids(master: Path) -> list[str]:
+    """The graded cells' ids, in notebook order."""
+    return [c.metadata.nbgrader["grade_id"] for c in master_notebook(master).cells
+            if c.metadata.get("nbgrader", {}).get("grade")]
+
+
+def _max_score(master: Path) -> float:
+    return sum(c.metadata.nbgrader.get("points", 0) for c in master_notebook(master).cells
+               if c.metadata.get("nbgrader", {}).get("grade"))
+
+
+def _grading_key(options: Options) -> str:
+    """What a stored result depends on besides the notebook: the solution and the limits."""
+    solution = (options.root / "solutions" / options.assignment / f"{options.assignment}.ipynb").read_bytes()
+    limits = f"{options.timeout}/{options.cell_timeout}/{options.memory_gb}"
+    return hashlib.sha256(solution + limits.encode()).hexdigest()
+
+
+def _load_state(out: Path, key: str) -> dict[str, dict]:
+    try:
+        state = json.loads((out / STATE).read_text())
+    except (OSError, ValueError):
+        return {}
+    return {r["student"]: r for r in state["results"]} if state.get("key") == key else {}
+
+
+def run_all(todo: list[Submission], master: Path, options: Options, out: Path) -> list[Result]:
+    """Grade in a pool of worker processes, with a progress bar; a crash in one never stops the rest."""
+    if not todo:
+        return []
+    if not bwrap_path():
+        print("WARNING: bubblewrap (bwrap) is not installed: student code will run WITHOUT a sandbox "
+              "(resource limits only). Install it: sudo apt-get install bubblewrap")
+    results = []
+    context = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
+    workers = max(1, min(options.workers, len(todo)))
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
+                             initargs=(master, options, out)) as pool:
+        futures = {pool.submit(_grade_one, s): s for s in todo}
+        for future in tqdm(as_completed(futures), total=len(futures), desc="grading", unit="notebook"):
+            submission = futures[future]
+            try:
+                results.append(future.result())
+            except Exception as error:  # noqa: BLE001 (a worker crash is reported as this student's error)
+                results.append(Result(submission.student, "error", f"The grader failed on this submission "
+                                      f"({type(error).__name__}: {error}); ask the instructor to look at it."))
+    return results
+
+
+_WORKER = None
+
+
+def _start_worker(master: Path, options: Options, out: Path) -> None:
+    global _WORKER
+    warnings.simplefilter("ignore", SAWarning)  # nbgrader's own gradebook code, harmless
+    _WORKER = Worker(master, options, out)
+
+
+def _grade_one(submission: Submission) -> Result:
+    return _WORKER.grade(submission)
+
+
+class Worker:
+    """One grading process: its own nbgrader course folder and gradebook, copied from the master."""
+
+    def __init__(self, master: Path, options: Options, out: Path):
+        self.options, self.out = options, out
+        self.folder = Path(tempfile.mkdtemp(prefix=f"worker-{os.getpid()}-", dir=master.parent))
+        shutil.copytree(master / "source", self.folder / "source")
+        shutil.copy(master / "gradebook.db", self.folder / "gradebook.db")
+        self.released = master_notebook(master)
+        self.report = self.folder / "kernel-report.txt"
+        self.api = _api(self.folder, settings=autograde_settings(options, self.report))
+
+    def grade(self, submission: Submission) -> Result:
+        start = time.monotonic()
+        result = self._grade(submission)
+        result.seconds = round(time.monotonic() - start, 2)
+        result.digest = submission.digest()
+        return result
+
+    def _grade(self, submission: Submission) -> Result:
+        student, assignment = submission.student, self.options.assignment
+        if submission.notebook is None:
+            return Result(student, "missing-notebook", f"No notebook was found for this student: submit "
+                                                       f"{assignment}.ipynb (File > Download in JupyterLab).")
+        nb, problem = read_notebook(submission.notebook)
+        if nb is None:
+            return Result(student, "invalid-notebook", f"'{submission.notebook.name}' {problem}: download the "
+                                                       "notebook again from JupyterLab (File > Download) and resubmit.")
+        flags = compare_cells(nb.cells, self.released.cells)
+        flags += scan_code(student_sources(nb.cells, self.released.cells))
+        submitted = self.folder / "submitted" / student / assignment
+        shutil.rmtree(self.folder / "submitted" / student, ignore_errors=True)
+        submitted.mkdir(parents=True)
+        shutil.copy(submission.notebook, submitted / f"{assignment}.ipynb")
+        self.report.unlink(missing_ok=True)
+        outcome = self.api.autograde(assignment, student, force=True, create=True)
+        autograded = self.folder / "autograded" / student / assignment / f"{assignment}.ipynb"
+        executed = nbformat.read(autograded, as_version=4) if outcome["success"] and autograded.is_file() else None
+        status, message = self._status(outcome, executed)
+        if executed is not None and any(TRUNCATED in o.get("text", "") for c in executed.cells for o in c.get("outputs", [])):
+            flags.append("output-truncated")
+        result = Result(student, status, _with_note(message, submission.note), flags=sorted(set(flags)),
+                        cells=self._scores(student))
+        result.score = sum(score for score, _ in result.cells.values())
+        tampering = sorted(set(result.flags) & set(TAMPERING))
+        if tampering:
+            result.score = 0.0
+            result.message = ("Score set to 0 pending review: the notebook changes the grading environment "
+                              f"({', '.join(tampering)}); the instructor will look at it. " + result.message)
+        if executed is not None:
+            self._feedback(student)
+        return result
+
+    def _status(self, outcome: dict, executed) -> tuple[str, str]:
+        event = self.report.read_text() if self.report.is_file() else ""
+        if event == "timeout":
+            return "timeout", (f"The notebook ran longer than {self.options.timeout:g} s and was stopped: look for an "
+                               "endless loop, or long work that does not check NBGRADER_EXECUTION.")
+        if executed is None and event.startswith("died"):
+            code = event.split()[1]
+            return "kernel-died", (f"Python stopped while running the notebook (exit status {code}: a crash, "
+                                   "os._exit or sys.exit): run it top to bottom locally (Restart & Run All) and fix "
+                                   "the cell where the kernel dies.")
+        if executed is None and "CellTimeoutError" in outcome.get("log", ""):
+            return "timeout", (f"A cell ran longer than {self.options.cell_timeout} s and did not stop when "
+                               "interrupted, so the notebook was stopped: look for an endless loop.")
+        if executed is None:
+            last = [line for line in outcome.get("log", "").splitlines() if "ERROR" in line][-1:]
+            return "error", ("The grader could not run this notebook (" + (last[0].strip() if last else "unknown")
+                             + "); ask the instructor to look at it.")
+        errors = [o for c in executed.cells for o in c.get("outputs", []) if o.output_type == "error"]
+        if any(o.ename == "CellTimeoutError" for o in errors):
+            return "timeout", (f"A cell ran longer than {self.options.cell_timeout} s and was interrupted; the "
+                               "other cells were graded: look for an endless loop.")
+        if any(o.ename == "MemoryError" or "allocate memory" in o.evalue for o in errors):
+            return "memory-limit", (f"A cell ran out of memory (limit {self.options.memory_gb:g} GiB); the other "
+                                    "cells were graded: avoid building huge tensors or lists.")
+        return "graded", "Graded: the feedback file shows each test's outcome."
+
+    def _scores(self, student: str) -> dict[str, tuple[float, float]]:
+        with Gradebook(self.api.coursedir.db_url) as gradebook:
+            submission = gradebook.find_submission(self.options.assignment, student)
+            return {g.name: (float(g.auto_score or 0), float(g.max_score)) for nb in submission.notebooks
+                    for g in nb.grades}
+
+    def _feedback(self, student: str) -> None:
+        assignment = self.options.assignment
+        if self.api.generate_feedback(assignment, student, force=True)["success"]:
+            target = self.out / "feedback" / student / f"{assignment}.html"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(self.folder / "feedback" / student / assignment / f"{assignment}.html", target)
+
+
+def autograde_settings(options: Options, report: Path) -> dict:
+    """Configuration that plugs the sandbox into nbgrader's Autograde and the feedback steps into GenerateFeedback."""
+    steps = Autograde.class_traits()["autograde_preprocessors"].default()
+    return {
+        "Autograde": {"autograde_preprocessors": [SandboxExecute if s is Execute else s for s in steps]},
+        "OverwriteCells": {"add_missing_cells": True},
+        "Execute": {"timeout": options.cell_timeout},
+        "SandboxKernelManager": {"memory_bytes": int(options.memory_gb * 2**30), "notebook_seconds": options.timeout,
+                                 "report_path": str(report)},
+        "GenerateFeedback": {"preprocessors": FEEDBACK_PREPROCESSORS},
+    }
+
+
+def read_notebook(path: Path) -> tuple[nbformat.NotebookNode | None, str]:
+    """The notebook, or None and what is wrong with the file."""
+    data = path.read_bytes()
+    if not data.strip():
+        return None, "is an empty file"
+    try:
+        nb = nbformat.reads(data.decode("utf-8"), as_version=4)
+        nbformat.validate(nb)
+    except UnicodeDecodeError:
+        return None, "is not a text file"
+    except nbformat.ValidationError as error:
+        return None, f"does not follow the notebook format ({error.message[:100]})"
+    except Exception:  # noqa: BLE001 (nbformat raises several kinds of error for text that is not JSON)
+        return None, "is not valid JSON (cut short, or not a notebook at all)"
+    return nb, ""
+
+
+def _with_note(message: str, note: str) -> str:
+    return f"{message} {note}." if note else message
+
+
+def record(results: list[Result], db_url: str, assignment: str) -> None:
+    """Write every score into the final gradebook; tampering zeroes the score pending review."""
+    with Gradebook(db_url) as gradebook, warnings.catch_warnings():
+        warnings.simplefilter("ignore", SAWarning)  # raised inside nbgrader's update_or_create_submission
+        for result in results:
+            gradebook.update_or_create_student(result.student)
+            submission = gradebook.update_or_create_submission(assignment, result.student)
+            tampered = bool(set(result.flags) & set(TAMPERING))
+            for notebook in submission.notebooks:
+                for grade_ in notebook.grades:
+                    grade_.auto_score = result.cells.get(grade_.name, (0.0, 0.0))[0]
+                    grade_.manual_score = 0.0 if tampered else None
+                    grade_.needs_manual_grade = tampered
+        gradebook.db.commit()
+
+
+def write_csv(path: Path, results: list[Result], assignment: str, grade_ids: list[str]) -> None:
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(COLUMNS + grade_ids)
+        for r in results:
+            cells = [f"{r.cells[g][0]:g}" if g in r.cells else "" for g in grade_ids]
+            writer.writerow([r.student, assignment, r.status, f"{r.score:g}", f"{r.max_score:g}", r.message,
+                             " ".join(r.flags), *cells])
+
+
+def report(results: list[Result], reused: int, out: Path) -> str:
+    """One screen: counts per status, the slowest submissions, where the files are."""
+    lines = [f"graded {len(results)} submissions ({reused} unchanged since the last run, not regraded)"]
+    for status in STATUSES:
+        count = sum(r.status == status for r in results)
+        if count:
+            lines.append(f"  {status:<17}{count}")
+    flagged = [r for r in results if r.flags]
+    if flagged:
+        named = [f"{r.student} ({' '.join(r.flags)})" for r in flagged]
+        lines.append("  flagged for review: " + ", ".join(named))
+    slowest = sorted((r for r in results if r.seconds), key=lambda r: -r.seconds)[:3]
+    if slowest:
+        lines.append("  slowest: " + ", ".join(f"{r.student} {r.seconds:.1f} s" for r in slowest))
+    lines.append(f"wrote {out / 'grades.csv'}, {out / 'summary.html'}, {out / 'feedback'}/")
+    return "\n".join(lines)

@@ -1,0 +1,175 @@
+"""The student's kernel, run inside bubblewrap and driven by nbgrader's own Execute preprocessor.
+
+`SandboxKernelManager` starts ipykernel in a sandbox with no network, a read-only view of the
+system, Python and the helper package, a private /tmp, its own PID namespace, a writable folder
+holding only copies of the submission's files, and limits on memory, processes, file size and
+wall-clock time. `SandboxExecute` is nbgrader's `Execute` using it, with a cap on output size.
+Both are plugged into nbgrader's `Autograde` through configuration (see `grade.autograde_config`).
+
+Where bubblewrap is missing (macOS), the kernel runs with the same rlimits only, and a loud warning.
+"""
+
+import importlib.util
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import warnings
+from pathlib import Path
+
+from jupyter_client.manager import AsyncKernelManager
+from nbformat.v4 import new_output
+from traitlets import Float, Integer, Unicode
+
+from nbgrader.preprocessors import Execute
+
+HELPER_PACKAGES = ("tfs",)
+NOBODY = 65534
+TRUNCATED = "[output truncated by the grader]"
+# Sets the rlimits, drops root for user `nobody`, then becomes the kernel:
+# argv = [python, -c, LIMITS, AS, NPROC, FSIZE, kernel command...]
+LIMITS = ("import os, resource, sys\n"
+          "for name, value in zip(('RLIMIT_AS', 'RLIMIT_NPROC', 'RLIMIT_FSIZE'), sys.argv[1:4]):\n"
+          "    resource.setrlimit(getattr(resource, name), (int(value), int(value)))\n"
+          "if os.geteuid() == 0:\n"
+          f"    os.setgroups([]); os.setgid({NOBODY}); os.setuid({NOBODY})\n"
+          "os.execv(sys.argv[4], sys.argv[4:])\n")
+
+
+def bwrap_path() -> str | None:
+    """The bubblewrap executable, or None where it is not installed."""
+    return shutil.which("bwrap")
+
+
+def readonly_paths() -> list[str]:
+    """What the kernel may read: the system, this Python and its virtualenv, the helper package."""
+    paths = ["/usr", "/etc", os.path.realpath(sys.base_prefix), os.path.realpath(sys.prefix), sys.prefix]
+    for name in HELPER_PACKAGES:
+        spec = importlib.util.find_spec(name)
+        if spec is not None and spec.submodule_search_locations:
+            paths.append(os.path.realpath(list(spec.submodule_search_locations)[0]))
+    return list(dict.fromkeys(p for p in paths if os.path.exists(p)))
+
+
+def bwrap_command(command: list[str], workdir: Path, ipc_dir: Path) -> list[str]:
+    """`command` wrapped in bubblewrap (as root, with only the right to become `nobody`, which LIMITS does)."""
+    args = [bwrap_path(), "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try",
+            "--die-with-parent", "--new-session", "--cap-drop", "ALL", "--proc", "/proc", "--dev", "/dev",
+            "--perms", "1777", "--tmpfs", "/tmp"]
+    args += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"] if os.geteuid() == 0 else ["--unshare-user"]
+    for link in ("bin", "lib", "lib64", "sbin"):
+        if os.path.islink(f"/{link}"):
+            args += ["--symlink", os.readlink(f"/{link}"), f"/{link}"]
+    paths = readonly_paths()
+    for folder in _folders_above([*paths, str(ipc_dir)]):
+        args += ["--perms", "0755", "--dir", folder]  # bubblewrap would copy e.g. /root's mode 0700
+    for path in paths:
+        args += ["--ro-bind", path, path]
+    args += ["--bind", str(workdir), "/submission", "--bind", str(ipc_dir), str(ipc_dir), "--chdir", "/submission"]
+    # With its own PID namespace the kernel would see pid 1 as its parent and exit: a shell stays its parent.
+    return [*args, "/bin/sh", "-c", '"$0" "$@"; exit $?', *command]
+
+
+def _folders_above(paths: list[str]) -> list[str]:
+    """The folders that lead to `paths` and are not inside one of them, outermost first."""
+    above = {str(parent) for p in paths for parent in Path(p).parents if str(parent) != "/"}
+    return sorted(a for a in above if not any(a == p or a.startswith(p + "/") for p in paths))
+
+
+class SandboxKernelManager(AsyncKernelManager):
+    """A kernel manager that starts the kernel sandboxed and kills it when the notebook runs too long."""
+
+    memory_bytes = Integer(4 * 2**30, help="address-space limit of the kernel").tag(config=True)
+    processes = Integer(128, help="process and thread limit inside the sandbox").tag(config=True)
+    file_bytes = Integer(256 * 2**20, help="largest file the kernel may write").tag(config=True)
+    notebook_seconds = Float(600.0, help="wall clock for the whole notebook, kernel start included").tag(config=True)
+    report_path = Unicode("", help="file (outside the sandbox) where a timeout or a kernel death is written").tag(
+        config=True)
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self._folder = Path(tempfile.mkdtemp(prefix="tfs-sandbox-"))
+        self._folder.chmod(0o755)
+        (self._folder / "ipc").mkdir()
+        self.transport = "ipc"
+        self.ip = str(self._folder / "ipc" / "k")
+        self.connection_file = str(self._folder / "ipc" / "kernel.json")
+
+    async def _async_launch_kernel(self, kernel_cmd: list[str], **kw) -> None:
+        workdir, ipc_dir = self._folder / "work", self._folder / "ipc"
+        shutil.copytree(kw.get("cwd") or os.getcwd(), workdir)
+        for folder in (workdir, ipc_dir):
+            _give_to_sandbox(folder)
+        limits = [str(self.memory_bytes), str(self.processes), str(self.file_bytes)]
+        command = [sys.executable, "-I", "-S", "-c", LIMITS, *limits, *kernel_cmd]
+        if bwrap_path():
+            command = bwrap_command(command, workdir, ipc_dir)
+            kw["cwd"] = str(self._folder)
+        else:
+            warnings.warn("bubblewrap (bwrap) is not installed: student code runs WITHOUT a sandbox, "
+                          "with resource limits only. Install it: sudo apt-get install bubblewrap", stacklevel=2)
+            kw["cwd"] = str(workdir)
+        kw["env"] = kernel_environment()
+        self.kernel_spec.interrupt_mode = "message"  # a signal would reach bubblewrap, not the kernel
+        await super()._async_launch_kernel(command, **kw)
+        threading.Thread(target=self._watch, args=(self.provisioner.process,), daemon=True).start()
+
+    def _watch(self, process: subprocess.Popen) -> None:
+        """Kill the sandbox when the notebook runs too long; report a death; remove the folder when it ends."""
+        try:
+            process.wait(timeout=self.notebook_seconds)
+        except subprocess.TimeoutExpired:
+            self._report("timeout")
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        else:
+            if not self.shutting_down:
+                self._report(f"died {process.returncode}")
+        shutil.rmtree(self._folder, ignore_errors=True)
+
+    def _report(self, event: str) -> None:
+        if self.report_path:
+            Path(self.report_path).write_text(event)
+
+    async def _async_cleanup_resources(self, restart: bool = False) -> None:
+        await super()._async_cleanup_resources(restart)
+        shutil.rmtree(self._folder, ignore_errors=True)
+
+
+def _give_to_sandbox(folder: Path) -> None:
+    """As root, hand the folder to `nobody`, the user the sandbox runs as."""
+    folder.mkdir(exist_ok=True)
+    if os.geteuid() == 0:
+        for path in [folder, *folder.rglob("*")]:
+            os.lchown(path, NOBODY, NOBODY)
+
+
+def kernel_environment() -> dict[str, str]:
+    """A clean environment: nothing of the grader's (tokens, paths) leaks into the student's kernel."""
+    return {"PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8",
+            "NBGRADER_EXECUTION": "autograde", "MPLBACKEND": "Agg", "MPLCONFIGDIR": "/tmp",
+            "OMP_NUM_THREADS": "1", "PYTHONDONTWRITEBYTECODE": "1"}
+
+
+class SandboxExecute(Execute):
+    """nbgrader's Execute with the sandboxed kernel and a cap on the notebook's total output."""
+
+    output_bytes = Integer(1_000_000, help="output kept per notebook; the rest is dropped").tag(config=True)
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("kernel_manager_class", SandboxKernelManager)
+        super().__init__(*args, **kwargs)
+        self._kept = 0
+
+    def output(self, outs, msg, display_id, cell_index):
+        size = len(str(msg["content"]))
+        if self._kept > self.output_bytes:
+            return None
+        self._kept += size
+        if self._kept > self.output_bytes:
+            outs.append(new_output("stream", name="stdout", text=f"\n{TRUNCATED}\n"))
+            return None
+        return super().output(outs, msg, display_id, cell_index)
