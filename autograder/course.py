@@ -27,6 +27,10 @@ def course_config(root: Path) -> Config:
     config.CourseDirectory.source_directory = "source"
     config.CourseDirectory.release_directory = "release"
     config.CourseDirectory.db_url = f"sqlite:///{root / 'gradebook.db'}"
+    # Kernels talk over Unix sockets in the course folder: a random free TCP port can be taken by
+    # another process before the kernel binds it, which happens when many notebooks run at once.
+    config.KernelManager.transport = "ipc"
+    config.KernelManager.ip = str(root / "kernel")
     return config
 
 
