@@ -1,11 +1,13 @@
 """A scratch nbgrader course folder, so that release and test grading never touch the repository's."""
 
+import functools
 import os
 import shutil
 import sys
 import tempfile
 from pathlib import Path
 
+import nbgrader.api
 from nbgrader.api import Gradebook
 from nbgrader.apps import NbGraderAPI
 from nbgrader.coursedir import CourseDirectory
@@ -14,6 +16,8 @@ from traitlets.config import Config, PyFileConfigLoader
 ROOT = Path(__file__).resolve().parent.parent
 # nbgrader runs the `alembic` executable when it opens a gradebook: make this Python's bin/ findable.
 os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+# ... and asks it for the schema version of every new gradebook, 3 s a time: ask once per process.
+nbgrader.api.get_alembic_version = functools.cache(nbgrader.api.get_alembic_version)
 
 
 class NbgraderError(RuntimeError):

@@ -19,6 +19,7 @@ import csv
 import hashlib
 import json
 import multiprocessing
+import multiprocessing.util
 import os
 import shutil
 import tempfile
@@ -39,7 +40,7 @@ from tqdm import tqdm
 
 from autograder.course import ROOT, course_config
 from autograder.feedback import FEEDBACK_PREPROCESSORS, summary_html
-from autograder.sandbox import TRUNCATED, SandboxExecute, bwrap_path
+from autograder.sandbox import TRUNCATED, SandboxExecute, Zygote, bwrap_path
 from autograder.scan import TAMPERING, compare_cells, scan_code, student_sources
 from autograder.submissions import Submission, discover, unpack
 
@@ -220,9 +221,20 @@ class Worker:
         shutil.copy(master / "gradebook.db", self.folder / "gradebook.db")
         self.released = master_notebook(master)
         self.report = self.folder / "kernel-report.txt"
-        self.api = _api(self.folder, settings=autograde_settings(options, self.report))
+        self.zygote = None
+        self._start_kernels()
+
+    def _start_kernels(self) -> None:
+        """(Re)start the warm kernel factory where it can be used, and nbgrader's API configured for it."""
+        if Zygote.available():
+            self.zygote = Zygote.start()
+            multiprocessing.util.Finalize(None, self.zygote.stop, exitpriority=10)  # runs when the worker exits
+        self.api = _api(self.folder, settings=autograde_settings(self.options, self.report, self.zygote))
 
     def grade(self, submission: Submission) -> Result:
+        if self.zygote is not None and not self.zygote.alive():
+            self.zygote.stop()
+            self._start_kernels()
         start = time.monotonic()
         result = self._grade(submission)
         result.seconds = round(time.monotonic() - start, 2)
@@ -303,7 +315,7 @@ class Worker:
             shutil.copy(self.folder / "feedback" / student / assignment / f"{assignment}.html", target)
 
 
-def autograde_settings(options: Options, report: Path) -> dict:
+def autograde_settings(options: Options, report: Path, zygote: Zygote | None = None) -> dict:
     """Configuration that plugs the sandbox into nbgrader's Autograde and the feedback steps into GenerateFeedback."""
     steps = Autograde.class_traits()["autograde_preprocessors"].default()
     return {
@@ -311,7 +323,7 @@ def autograde_settings(options: Options, report: Path) -> dict:
         "OverwriteCells": {"add_missing_cells": True},
         "Execute": {"timeout": options.cell_timeout},
         "SandboxKernelManager": {"memory_bytes": int(options.memory_gb * 2**30), "notebook_seconds": options.timeout,
-                                 "report_path": str(report)},
+                                 "report_path": str(report), "zygote_folder": str(zygote.folder) if zygote else ""},
         "GenerateFeedback": {"preprocessors": FEEDBACK_PREPROCESSORS},
     }
 

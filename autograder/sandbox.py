@@ -4,7 +4,10 @@
 system, Python and the helper package, a private /tmp, its own PID namespace, a writable folder
 holding only copies of the submission's files, and limits on memory, processes, file size and
 wall-clock time. `SandboxExecute` is nbgrader's `Execute` using it, with a cap on output size.
-Both are plugged into nbgrader's `Autograde` through configuration (see `grade.autograde_config`).
+Both are plugged into nbgrader's `Autograde` through configuration (see `grade.autograde_settings`).
+
+Where we are root, each grading worker keeps a `Zygote`: a sandboxed process with ipykernel, torch
+and matplotlib imported, which forks the kernels instead of starting each cold (see `zygote.py`).
 
 Where bubblewrap is missing (macOS), the kernel runs with the same rlimits only, and a loud warning.
 """
@@ -13,6 +16,7 @@ import importlib.util
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -38,6 +42,15 @@ LIMITS = ("import os, resource, sys\n"
           f"    os.setgroups([]); os.setgid({NOBODY}); os.setuid({NOBODY})\n"
           "os.execv(sys.argv[4], sys.argv[4:])\n")
 
+# Asks the worker's zygote for a kernel and exits with the kernel's status; killing it stops the kernel:
+# argv = [python, -c, STUB, control socket, connection file, AS, NPROC, FSIZE]
+STUB = ("import json, socket, sys\n"
+        "s = socket.socket(socket.AF_UNIX)\n"
+        "s.connect(sys.argv[1])\n"
+        "s.sendall((json.dumps(sys.argv[2:]) + '\\n').encode())\n"
+        "reply = s.makefile().readline().strip()\n"
+        "sys.exit(int(reply) if reply.isdigit() else 70)\n")
+
 
 def bwrap_path() -> str | None:
     """The bubblewrap executable, or None where it is not installed."""
@@ -54,21 +67,29 @@ def readonly_paths() -> list[str]:
     return list(dict.fromkeys(p for p in paths if os.path.exists(p)))
 
 
-def bwrap_command(command: list[str], workdir: Path, ipc_dir: Path) -> list[str]:
-    """`command` wrapped in bubblewrap (as root, with only the right to become `nobody`, which LIMITS does)."""
+def bwrap_command(command: list[str], binds: dict[Path, str], caps: tuple[str, ...] = ("CAP_SETUID", "CAP_SETGID"),
+                  shell: bool = True) -> list[str]:
+    """`command` wrapped in bubblewrap with the folders `binds` (host -> sandbox) writable and /submission as
+    working folder. As root, the sandbox keeps only `caps` (LIMITS and the zygote use them to become
+    `nobody`); otherwise it runs in a user namespace. /tmp is a private tmpfs unless `binds` provides it."""
     args = [bwrap_path(), "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try",
-            "--die-with-parent", "--new-session", "--cap-drop", "ALL", "--proc", "/proc", "--dev", "/dev",
-            "--perms", "1777", "--tmpfs", "/tmp"]
-    args += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"] if os.geteuid() == 0 else ["--unshare-user"]
+            "--die-with-parent", "--new-session", "--cap-drop", "ALL", "--proc", "/proc", "--dev", "/dev"]
+    if "/tmp" not in binds.values():
+        args += ["--perms", "1777", "--tmpfs", "/tmp"]
+    args += [a for cap in caps for a in ("--cap-add", cap)] if os.geteuid() == 0 else ["--unshare-user"]
     for link in ("bin", "lib", "lib64", "sbin"):
         if os.path.islink(f"/{link}"):
             args += ["--symlink", os.readlink(f"/{link}"), f"/{link}"]
     paths = readonly_paths()
-    for folder in _folders_above([*paths, str(ipc_dir)]):
+    for folder in _folders_above([*paths, *binds.values()]):
         args += ["--perms", "0755", "--dir", folder]  # bubblewrap would copy e.g. /root's mode 0700
     for path in paths:
         args += ["--ro-bind", path, path]
-    args += ["--bind", str(workdir), "/submission", "--bind", str(ipc_dir), str(ipc_dir), "--chdir", "/submission"]
+    for host, target in binds.items():
+        args += ["--bind", str(host), target]
+    args += ["--chdir", "/submission"]
+    if not shell:
+        return [*args, *command]
     # With its own PID namespace the kernel would see pid 1 as its parent and exit: a shell stays its parent.
     return [*args, "/bin/sh", "-c", '"$0" "$@"; exit $?', *command]
 
@@ -88,32 +109,47 @@ class SandboxKernelManager(AsyncKernelManager):
     notebook_seconds = Float(600.0, help="wall clock for the whole notebook, kernel start included").tag(config=True)
     report_path = Unicode("", help="file (outside the sandbox) where a timeout or a kernel death is written").tag(
         config=True)
+    zygote_folder = Unicode("", help="folder of the worker's running `Zygote`; empty: start the kernel cold").tag(
+        config=True)
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        self._folder = Path(tempfile.mkdtemp(prefix="tfs-sandbox-"))
-        self._folder.chmod(0o755)
-        (self._folder / "ipc").mkdir()
+        if self.zygote_folder:
+            self._folder = None
+            ipc_dir = Path(self.zygote_folder) / "ipc"
+        else:
+            self._folder = Path(tempfile.mkdtemp(prefix="tfs-sandbox-"))
+            self._folder.chmod(0o755)
+            ipc_dir = self._folder / "ipc"
+            ipc_dir.mkdir()
         self.transport = "ipc"
-        self.ip = str(self._folder / "ipc" / "k")
-        self.connection_file = str(self._folder / "ipc" / "kernel.json")
+        self.ip = str(ipc_dir / "k")
+        self.connection_file = str(ipc_dir / "kernel.json")
 
     async def _async_launch_kernel(self, kernel_cmd: list[str], **kw) -> None:
+        limits = [str(self.memory_bytes), str(self.processes), str(self.file_bytes)]
+        self.kernel_spec.interrupt_mode = "message"  # a signal would reach bubblewrap, not the kernel
+        if self.zygote_folder:
+            zygote = Zygote(Path(self.zygote_folder))
+            zygote.prepare(Path(kw.get("cwd") or os.getcwd()), keep=Path(self.connection_file))
+            kw["cwd"], kw["env"] = str(zygote.folder), kernel_environment()
+            await super()._async_launch_kernel(
+                [sys.executable, "-I", "-S", "-c", STUB, str(zygote.control), self.connection_file, *limits], **kw)
+            threading.Thread(target=self._watch, args=(self.provisioner.process,), daemon=True).start()
+            return
         workdir, ipc_dir = self._folder / "work", self._folder / "ipc"
         shutil.copytree(kw.get("cwd") or os.getcwd(), workdir)
         for folder in (workdir, ipc_dir):
             _give_to_sandbox(folder)
-        limits = [str(self.memory_bytes), str(self.processes), str(self.file_bytes)]
         command = [sys.executable, "-I", "-S", "-c", LIMITS, *limits, *kernel_cmd]
         if bwrap_path():
-            command = bwrap_command(command, workdir, ipc_dir)
+            command = bwrap_command(command, {workdir: "/submission", ipc_dir: str(ipc_dir)})
             kw["cwd"] = str(self._folder)
         else:
             warnings.warn("bubblewrap (bwrap) is not installed: student code runs WITHOUT a sandbox, "
                           "with resource limits only. Install it: sudo apt-get install bubblewrap", stacklevel=2)
             kw["cwd"] = str(workdir)
         kw["env"] = kernel_environment()
-        self.kernel_spec.interrupt_mode = "message"  # a signal would reach bubblewrap, not the kernel
         await super()._async_launch_kernel(command, **kw)
         threading.Thread(target=self._watch, args=(self.provisioner.process,), daemon=True).start()
 
@@ -128,7 +164,7 @@ class SandboxKernelManager(AsyncKernelManager):
         else:
             if not self.shutting_down:
                 self._report(f"died {process.returncode}")
-        shutil.rmtree(self._folder, ignore_errors=True)
+        self._remove_folder()
 
     def _report(self, event: str) -> None:
         if self.report_path:
@@ -136,7 +172,73 @@ class SandboxKernelManager(AsyncKernelManager):
 
     async def _async_cleanup_resources(self, restart: bool = False) -> None:
         await super()._async_cleanup_resources(restart)
-        shutil.rmtree(self._folder, ignore_errors=True)
+        self._remove_folder()
+
+    def _remove_folder(self) -> None:
+        """A cold kernel's folder goes with it; the zygote's folders are emptied before the next kernel."""
+        if self._folder is not None:
+            shutil.rmtree(self._folder, ignore_errors=True)
+
+
+class Zygote:
+    """A grading worker's kernel factory (`zygote.py`) in a sandbox of its own, and the folders it binds:
+    `work` (/submission) and `ipc` (kernel sockets) for the student's kernel, and `control` (the
+    zygote's socket, for root only). /tmp is the sandbox's own; the zygote empties it. Used where we are root: there the kernels run as `nobody` and
+    cannot touch the zygote, its socket, or anything the next student's kernel will see."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.work, self.ipc = folder / "work", folder / "ipc"
+        self.control = folder / "control" / "zygote"
+
+    @classmethod
+    def start(cls) -> "Zygote":
+        zygote = cls(Path(tempfile.mkdtemp(prefix="tfs-zygote-")))
+        zygote.folder.chmod(0o755)
+        zygote.control.parent.mkdir(mode=0o700)
+        for folder in (zygote.work, zygote.ipc):
+            _give_to_sandbox(folder)
+        source = (Path(__file__).parent / "zygote.py").read_text()
+        binds = {zygote.work: "/submission", zygote.ipc: str(zygote.ipc),
+                 zygote.control.parent: str(zygote.control.parent)}
+        command = bwrap_command([sys.executable, "-I", "-c", source, str(zygote.control)], binds,
+                                caps=("CAP_SETUID", "CAP_SETGID", "CAP_KILL"), shell=False)
+        zygote.process = subprocess.Popen(command, stdout=subprocess.PIPE, env=kernel_environment(),
+                                          cwd=zygote.folder)
+        if zygote.process.stdout.readline().strip() != b"ready":
+            raise RuntimeError("the kernel zygote did not start")
+        return zygote
+
+    @staticmethod
+    def available() -> bool:
+        return bool(bwrap_path()) and os.geteuid() == 0
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def stop(self) -> None:
+        self.process.kill()
+        self.process.wait()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    def prepare(self, files: Path, keep: Path) -> None:
+        """Wait until the previous kernel's processes are gone, then empty the folders and copy in `files`."""
+        with socket.socket(socket.AF_UNIX) as conn:
+            conn.connect(str(self.control))
+            conn.sendall(b"\n")
+            if conn.makefile().readline().strip() != "idle":
+                raise RuntimeError("the kernel zygote did not answer")
+        for folder in (self.work, self.ipc):
+            for path in folder.iterdir():
+                if path == keep:
+                    continue
+                if path.is_dir() and not path.is_symlink():
+                    shutil.rmtree(path)
+                else:
+                    path.unlink()
+        shutil.copytree(files, self.work, dirs_exist_ok=True)
+        for folder in (self.work, self.ipc):
+            _give_to_sandbox(folder)
 
 
 def _give_to_sandbox(folder: Path) -> None:

@@ -13,6 +13,7 @@ from nbgrader.api import Gradebook
 
 from autograder.examples import write_examples
 from autograder.grade import Options, grade
+from autograder.sandbox import Zygote
 from tests.notebook_factory import toy_notebook, write_assignment
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -72,8 +73,10 @@ def test_feedback_without_hidden_tests_and_summary(toy_class):
     assert "data:image/png;base64," in summary and "<td>test_double</td><td>2</td><td>2/4</td><td>50%</td>" in summary
 
 
-def test_serial_rerun_and_force(toy_class, tmp_path, capsys):
+def test_serial_rerun_and_force(toy_class, tmp_path, capsys, monkeypatch):
+    """Serial grading, with every kernel started cold (no zygote), gives the parallel run's scores."""
     repo, submissions, out = toy_class
+    monkeypatch.setattr(Zygote, "available", staticmethod(lambda: False))
     serial = tmp_path / "serial"
     grade(submissions, Options("toy", serial, workers=1, root=repo))
     assert {s: (r["status"], r["score"]) for s, r in rows(serial).items()} == \

@@ -153,3 +153,37 @@ def test_failure_is_read_from_the_kernel_reply(graded):
 def test_flooded_notebook_stays_small(graded):
     page = graded[0] / "out" / "feedback" / "flood" / "toy.html"
     assert page.stat().st_size < 2_000_000
+
+
+LEAVE_TRACES = """import os, subprocess, sys
+subprocess.Popen([sys.executable, "-c", "import time\\nwhile True: time.sleep(1)"], start_new_session=True)
+for folder in ("/tmp", "/dev/shm", "/submission"):
+    try:
+        open(os.path.join(folder, "left-behind"), "w").write("secret")
+    except OSError:
+        pass
+
+def double(x):
+    return 2 * x"""
+
+FIND_TRACES = """import os
+
+def double(x):
+    mine = {1, os.getpid(), os.getppid()}
+    strangers = [p for p in os.listdir("/proc") if p.isdigit() and int(p) not in mine]
+    traces = [f for f in ("/tmp", "/dev/shm", "/submission") if os.path.exists(os.path.join(f, "left-behind"))]
+    return None if strangers or traces else 2 * x"""
+
+
+def test_next_student_in_a_worker_finds_no_trace(tmp_path):
+    """One worker grades both: whatever the first leaves behind (processes, files) is gone for the second."""
+    write_assignment(tmp_path / "repo", "toy", toy_notebook())
+    for student, source in (("a_leaves", LEAVE_TRACES), ("b_looks", FIND_TRACES)):
+        path = tmp_path / "subs" / student / "toy.ipynb"
+        path.parent.mkdir(parents=True)
+        nbformat.write(solution(source), path)
+    grade(tmp_path / "subs", Options("toy", tmp_path / "out", workers=1, root=tmp_path / "repo"))
+    with open(tmp_path / "out" / "grades.csv", encoding="utf-8") as f:
+        rows = {r["student"]: r for r in csv.DictReader(f)}
+    assert rows["a_leaves"]["score"] == "2", rows["a_leaves"]["message"]
+    assert rows["b_looks"]["score"] == "2", "the second student saw what the first left behind"
