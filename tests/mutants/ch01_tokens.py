@@ -6,23 +6,11 @@ solution cell with one edit (`_vocab_with`): the edit is the mistake.
 `visible_passes=True` marks a mutant that passes every visible test: only hidden tests catch it.
 """
 
-import json
-from pathlib import Path
-
-from tests.mutants import Mutant
-
-SOLUTION = Path(__file__).resolve().parents[2] / "solutions" / "ch01_tokens" / "ch01_tokens.ipynb"
+from tests.mutants import Mutant, solution_with
 
 
 def _vocab_with(*edits: tuple[str, str]) -> str:
-    """The solution's `Vocab` cell with each (old, new) edit applied; every `old` must occur exactly once."""
-    cells = json.loads(SOLUTION.read_text(encoding="utf-8"))["cells"]
-    source = next("".join(c["source"]) for c in cells
-                  if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == "Vocab")
-    for old, new in edits:
-        assert source.count(old) == 1, f"mutant edit {old!r} does not match the Vocab cell exactly once"
-        source = source.replace(old, new)
-    return source
+    return solution_with("ch01_tokens", "Vocab", *edits)
 
 
 MUTANTS = [
