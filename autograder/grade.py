@@ -179,6 +179,9 @@ def run_all(todo: list[Submission], master: Path, options: Options, out: Path) -
     """Grade in a pool of worker processes, with a progress bar; a crash in one never stops the rest."""
     if not todo:
         return []
+    if not bwrap_path() and os.geteuid() == 0:
+        raise RuntimeError("bubblewrap (bwrap) is not installed, and students' code must not run as root without a "
+                           "sandbox: install it (sudo apt-get install bubblewrap) or grade as an ordinary user")
     if not bwrap_path():
         print("WARNING: bubblewrap (bwrap) is not installed: student code will run WITHOUT a sandbox "
               "(resource limits only). Install it: sudo apt-get install bubblewrap")

@@ -9,7 +9,8 @@ Both are plugged into nbgrader's `Autograde` through configuration (see `grade.a
 Where we are root, each grading worker keeps a `Zygote`: a sandboxed process with ipykernel, torch
 and matplotlib imported, which forks the kernels instead of starting each cold (see `zygote.py`).
 
-Where bubblewrap is missing (macOS), the kernel runs with the same rlimits only, and a loud warning.
+Where bubblewrap is missing (macOS), the kernel runs with the same rlimits only, and a loud warning
+(`grade` refuses this as root).
 """
 
 import importlib.util

@@ -2,6 +2,7 @@
 
 import csv
 import hashlib
+import os
 import subprocess
 import sys
 import zipfile
@@ -122,3 +123,19 @@ def test_chapter_1_example_class_from_the_command_line(tmp_path):
     assert table["bob"]["score"] == "0" and table["eve"]["score"] == "0"
     assert (tmp_path / "out" / "feedback" / "ada" / "ch01_tokens.html").is_file()
     assert "graded           4" in done.stdout and "missing-notebook 1" in done.stdout
+
+
+def test_without_bubblewrap_grading_warns_and_gives_the_same_scores(toy_class, tmp_path, capsys, monkeypatch):
+    """Where bubblewrap is missing (macOS), kernels run with resource limits only, and the grader says so;
+    as root it refuses, since the kernels could not even drop to `nobody` safely without the sandbox."""
+    repo, submissions, out = toy_class
+    monkeypatch.setattr("autograder.sandbox.bwrap_path", lambda: None)
+    monkeypatch.setattr("autograder.grade.bwrap_path", lambda: None)
+    plain = tmp_path / "plain"
+    if os.geteuid() == 0:
+        with pytest.raises(RuntimeError, match="must not run as root without a sandbox"):
+            grade(submissions, Options("toy", plain, workers=1, root=repo))
+        return
+    grade(submissions, Options("toy", plain, workers=1, root=repo))
+    assert "student code will run WITHOUT a sandbox" in capsys.readouterr().out
+    assert {s: r["score"] for s, r in rows(plain).items()} == {s: r["score"] for s, r in rows(out).items()}
