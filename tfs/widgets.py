@@ -174,3 +174,54 @@ def attention_explorer(weights_fn, keys, labels=None, values=None, *, static=Fal
     stack = widgets.Stack(rows, selected_index=length_slider.index)
     widgets.jslink((length_slider, "index"), (stack, "selected_index"))
     return widgets.VBox([_labelled("direction", angle_slider), _labelled("length |q|", length_slider), stack])
+
+
+def _mask_svg(mask, real, caption):
+    """A boolean [T, T] mask as an SVG grid: green where the query (row) may attend to the key (column)."""
+    T = mask.shape[0]
+    cell, left, top = 26, 70, 40
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{left + T * cell + 20}" height="{top + T * cell + 40}" '
+             f'style="font-family:sans-serif;font-size:12px">',
+             f'<text x="{left}" y="14" font-weight="bold">keys →</text>',
+             f'<text x="4" y="{top - 6}" font-weight="bold">queries ↓</text>']
+    for j in range(T):
+        kind = "pad" if j >= real else str(j)
+        parts.append(f'<text x="{left + j * cell + cell / 2:g}" y="{top - 6}" text-anchor="middle">{kind}</text>')
+    for i in range(T):
+        kind = "pad" if i >= real else str(i)
+        parts.append(f'<text x="{left - 8}" y="{top + i * cell + cell * 0.65:g}" text-anchor="end">{kind}</text>')
+        for j in range(T):
+            color = "#2e7d32" if bool(mask[i, j]) else "#eeeeee"
+            parts.append(f'<rect x="{left + j * cell}" y="{top + i * cell}" width="{cell - 2}" height="{cell - 2}" '
+                         f'fill="{color}"/>')
+    parts.append(f'<text x="{left}" y="{top + T * cell + 22}" fill="#555">{html.escape(caption)}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def mask_explorer(padding_mask, causal_mask, combine_masks, T=8, pad_id=0):
+    """Pick a sentence's length and the causal mask on or off; see which keys each query may attend to.
+
+    `padding_mask(ids, pad_id)`, `causal_mask(T)` and `combine_masks(*masks)` are chapter 6's functions:
+    the learner's, or any of the reader's. One sentence of `T` positions is padded after its real tokens.
+    Every frame is computed now and stacked, the sliders linked in the browser (`jslink`): the widget
+    works in a static page as well as in Jupyter. Returns the widget.
+    """
+    lengths, switches = list(range(1, T + 1)), ["off", "on"]
+    frames = []
+    for causal in (False, True):
+        for real in lengths:
+            ids = torch.tensor([[5] * real + [pad_id] * (T - real)])
+            mask = combine_masks(padding_mask(ids, pad_id), causal_mask(T) if causal else None)
+            mask = torch.broadcast_to(torch.as_tensor(mask, dtype=torch.bool), (1, 1, T, T))[0, 0]
+            caption = f"{real} real tokens, {T - real} padding; causal mask {'on' if causal else 'off'}"
+            frames.append(widgets.HTML(_mask_svg(mask, real, caption)))
+    layout = widgets.Layout(width="320px")
+    length_slider = widgets.SelectionSlider(options=[str(n) for n in lengths], index=T // 2, layout=layout)
+    causal_slider = widgets.SelectionSlider(options=switches, index=1, layout=layout)
+    rows = [widgets.Stack(frames[k * T:(k + 1) * T], selected_index=length_slider.index) for k in range(2)]
+    for row in rows:
+        widgets.jslink((length_slider, "index"), (row, "selected_index"))
+    stack = widgets.Stack(rows, selected_index=causal_slider.index)
+    widgets.jslink((causal_slider, "index"), (stack, "selected_index"))
+    return widgets.VBox([_labelled("real tokens", length_slider), _labelled("causal mask", causal_slider), stack])
