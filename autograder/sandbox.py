@@ -128,31 +128,36 @@ class SandboxKernelManager(AsyncKernelManager):
         self.connection_file = str(ipc_dir / "kernel.json")
 
     async def _async_launch_kernel(self, kernel_cmd: list[str], **kw) -> None:
-        limits = [str(self.memory_bytes), str(self.processes), str(self.file_bytes)]
         self.kernel_spec.interrupt_mode = "message"  # a signal would reach bubblewrap, not the kernel
+        files = Path(kw.get("cwd") or os.getcwd())
+        limits = [str(self.memory_bytes), str(self.processes), str(self.file_bytes)]
         if self.zygote_folder:
-            zygote = Zygote(Path(self.zygote_folder))
-            zygote.prepare(Path(kw.get("cwd") or os.getcwd()), keep=Path(self.connection_file))
-            kw["cwd"], kw["env"] = str(zygote.folder), kernel_environment()
-            await super()._async_launch_kernel(
-                [sys.executable, "-I", "-S", "-c", STUB, str(zygote.control), self.connection_file, *limits], **kw)
-            threading.Thread(target=self._watch, args=(self.provisioner.process,), daemon=True).start()
-            return
+            command, kw["cwd"] = self._from_zygote(files, limits)
+        else:
+            command, kw["cwd"] = self._cold(files, limits, kernel_cmd)
+        kw["env"] = kernel_environment()
+        await super()._async_launch_kernel(command, **kw)
+        threading.Thread(target=self._watch, args=(self.provisioner.process,), daemon=True).start()
+
+    def _from_zygote(self, files: Path, limits: list[str]) -> tuple[list[str], str]:
+        """The command (and its folder) that asks the worker's zygote for a kernel."""
+        zygote = Zygote(Path(self.zygote_folder))
+        zygote.prepare(files, keep=Path(self.connection_file))
+        return [sys.executable, "-I", "-S", "-c", STUB, str(zygote.control), self.connection_file, *limits], \
+            str(zygote.folder)
+
+    def _cold(self, files: Path, limits: list[str], kernel_cmd: list[str]) -> tuple[list[str], str]:
+        """The command (and its folder) that starts a fresh kernel in its own sandbox."""
         workdir, ipc_dir = self._folder / "work", self._folder / "ipc"
-        shutil.copytree(kw.get("cwd") or os.getcwd(), workdir)
+        shutil.copytree(files, workdir)
         for folder in (workdir, ipc_dir):
             _give_to_sandbox(folder)
         command = [sys.executable, "-I", "-S", "-c", LIMITS, *limits, *kernel_cmd]
         if bwrap_path():
-            command = bwrap_command(command, {workdir: "/submission", ipc_dir: str(ipc_dir)})
-            kw["cwd"] = str(self._folder)
-        else:
-            warnings.warn("bubblewrap (bwrap) is not installed: student code runs WITHOUT a sandbox, "
-                          "with resource limits only. Install it: sudo apt-get install bubblewrap", stacklevel=2)
-            kw["cwd"] = str(workdir)
-        kw["env"] = kernel_environment()
-        await super()._async_launch_kernel(command, **kw)
-        threading.Thread(target=self._watch, args=(self.provisioner.process,), daemon=True).start()
+            return bwrap_command(command, {workdir: "/submission", ipc_dir: str(ipc_dir)}), str(self._folder)
+        warnings.warn("bubblewrap (bwrap) is not installed: student code runs WITHOUT a sandbox, "
+                      "with resource limits only. Install it: sudo apt-get install bubblewrap", stacklevel=2)
+        return command, str(workdir)
 
     def _watch(self, process: subprocess.Popen) -> None:
         """Kill the sandbox when the notebook runs too long; report a death; remove the folder when it ends."""
@@ -184,11 +189,14 @@ class SandboxKernelManager(AsyncKernelManager):
 class Zygote:
     """A grading worker's kernel factory (`zygote.py`) in a sandbox of its own, and the folders it binds:
     `work` (/submission) and `ipc` (kernel sockets) for the student's kernel, and `control` (the
-    zygote's socket, for root only). /tmp is the sandbox's own; the zygote empties it. Used where we are root: there the kernels run as `nobody` and
-    cannot touch the zygote, its socket, or anything the next student's kernel will see."""
+    zygote's socket, for root only). /tmp is the sandbox's own; the zygote empties it.
 
-    def __init__(self, folder: Path):
-        self.folder = folder
+    Used where we are root: there the kernels run as `nobody` and cannot touch the zygote, its
+    socket, or anything the next student's kernel will see. `Zygote.start()` starts one; a kernel
+    manager attaches to a running one by its folder (`Zygote(folder)`) to ask it for kernels."""
+
+    def __init__(self, folder: Path, process: subprocess.Popen | None = None):
+        self.folder, self.process = folder, process
         self.work, self.ipc = folder / "work", folder / "ipc"
         self.control = folder / "control" / "zygote"
 

@@ -6,11 +6,11 @@ solution cell with one edit (`_vocab_with`): the edit is the mistake.
 `visible_passes=True` marks a mutant that passes every visible test: only hidden tests catch it.
 """
 
+from functools import partial
+
 from tests.mutants import Mutant, solution_with
 
-
-def _vocab_with(*edits: tuple[str, str]) -> str:
-    return solution_with("ch01_tokens", "Vocab", *edits)
+_vocab_with = partial(solution_with, "ch01_tokens", "Vocab")
 
 
 MUTANTS = [

@@ -6,15 +6,14 @@ mistake edited in (`_sdpa_with`). `visible_passes=True` marks a mutant that pass
 test: only hidden tests catch it.
 """
 
+from functools import partial
+
 from tests.mutants import Mutant, solution_with
 
 SDPA_HEAD = '''def scaled_dot_product_attention(Q, K, V, mask=None):
 '''
 
-
-def _sdpa_with(*edits: tuple[str, str]) -> str:
-    """The solution's `scaled_dot_product_attention` with one mistake edited in."""
-    return solution_with("ch03_attention", "scaled_dot_product_attention", *edits)
+_sdpa_with = partial(solution_with, "ch03_attention", "scaled_dot_product_attention")
 
 
 MUTANTS = [

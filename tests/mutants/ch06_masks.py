@@ -6,11 +6,11 @@ learner would write it, or, for the longer cells, the solution with the mistake 
 tests catch it.
 """
 
+from functools import partial
+
 from tests.mutants import Mutant, solution_with
 
-
-def _edited(cell: str, *edits: tuple[str, str]) -> str:
-    return solution_with("ch06_masks", cell, *edits)
+_edited = partial(solution_with, "ch06_masks")
 
 
 MUTANTS = [

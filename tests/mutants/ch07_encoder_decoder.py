@@ -5,11 +5,11 @@ Most cells here are long, so most mutants are the solution with one mistake edit
 passes every visible test: only hidden tests catch it.
 """
 
+from functools import partial
+
 from tests.mutants import Mutant, solution_with
 
-
-def _edited(cell: str, *edits: tuple[str, str]) -> str:
-    return solution_with("ch07_encoder_decoder", cell, *edits)
+_edited = partial(solution_with, "ch07_encoder_decoder")
 
 
 MUTANTS = [
