@@ -95,7 +95,7 @@ class TokenVocab:
         self.pad_id, self.bos_id, self.eos_id = PAD_ID, BOS_ID, EOS_ID
 
     def __len__(self) -> int:
-        return len(self.itos)
+        return len(self.stoi)
 
     def encode(self, tokens) -> list[int]:
         """The ids of `tokens`, then <eos>; KeyError names a token the vocabulary lacks."""
