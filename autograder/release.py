@@ -111,7 +111,7 @@ def stale(released: dict[str, dict[str, bytes]], root: Path = ROOT) -> list[str]
             elif target.read_bytes() != data:
                 problems.append(f"notebooks/{i}/{rel} is stale")
         problems += [f"notebooks/{i}/{rel} has no source in solutions/{i}/" for rel in sorted(on_disk - set(files))]
-    orphans = {p.name for p in (root / "notebooks").iterdir() if p.is_dir()} - set(released) \
+    orphans = {p.name for p in (root / "notebooks").iterdir() if p.is_dir()} - set(assignment_ids(root)) \
         if (root / "notebooks").is_dir() else set()
     problems += [f"notebooks/{i}/ has no source in solutions/" for i in sorted(orphans)]
     return problems
