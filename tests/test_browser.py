@@ -20,7 +20,8 @@ from tests.test_book import html_pages, toc_pages
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 LOCAL_HOSTS = {"127.0.0.1"}
-TIMEOUT_MS = 30_000
+# Generous: while `make test` grades chapters on both cores, a long page can take 30 s to settle.
+TIMEOUT_MS = 120_000
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 
