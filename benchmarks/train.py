@@ -31,6 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from benchmarks.solution_code import solution_namespace  # noqa: E402
 from tfs.numbers import BOS_ID, EOS_ID, batches, copy_batches, source_vocab, splits, target_vocab  # noqa: E402
+from tfs.runtime import pick_device  # noqa: E402
 
 # The notebook's "try it" configurations; the CPU one reaches >= 99% exact match in about three minutes.
 CONFIGS = {
@@ -44,7 +45,7 @@ DATA = dict(n_train=20_000, n_val=500, n_test=1_000, seed=0)
 def start_processes() -> tuple[int, int, torch.device]:
     """(rank, world size, device); joins the process group when launched by torchrun."""
     if "RANK" not in os.environ:
-        return 0, 1, torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        return 0, 1, pick_device()
     cuda = torch.cuda.is_available()
     dist.init_process_group("nccl" if cuda else "gloo")
     rank, local_rank = dist.get_rank(), int(os.environ.get("LOCAL_RANK", 0))
@@ -112,7 +113,9 @@ def train(course: dict, config: dict, rank: int, world: int, device: torch.devic
               f"{world} process(es), {torch.get_num_threads()} threads each")
     curve, done, start = [], 0, time.perf_counter()
     for epoch in itertools.count():
-        epoch_batches = batches(data["train"], config["batch_size"], seed=epoch)[rank::world][:steps - done]
+        every = batches(data["train"], config["batch_size"], seed=epoch)
+        every = every[:len(every) - len(every) % world]  # as many steps on every process, or DDP waits forever
+        epoch_batches = every[rank::world][:steps - done]
         if not epoch_batches:
             break
         loss = course["train_epoch"](ddp, epoch_batches, optimizer, loss_fn, scheduler, device=device,
