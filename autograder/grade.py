@@ -40,9 +40,10 @@ from tqdm import tqdm
 
 from autograder.course import ROOT, course_config
 from autograder.feedback import FEEDBACK_PREPROCESSORS, summary_html
-from autograder.sandbox import TRUNCATED, SandboxExecute, Zygote, bwrap_path
+from autograder.sandbox import TRUNCATED, Zygote, bwrap_path
 from autograder.scan import TAMPERING, compare_cells, scan_code, student_sources
 from autograder.submissions import Submission, discover, unpack
+from autograder.verdicts import JudgedExecute, judge_plan
 
 STATUSES = ("graded", "invalid-notebook", "missing-notebook", "timeout", "memory-limit", "kernel-died", "error")
 COLUMNS = ["student", "assignment", "status", "score", "max_score", "message", "flags"]
@@ -224,6 +225,11 @@ class Worker:
         shutil.copy(master / "gradebook.db", self.folder / "gradebook.db")
         self.released = master_notebook(master)
         self.report = self.folder / "kernel-report.txt"
+        self.judged = self.folder / "judge-report.json"
+        source = nbformat.read(self.folder / "source" / options.assignment / f"{options.assignment}.ipynb", as_version=4)
+        plan = judge_plan(self.released, source, f"sqlite:///{self.folder / 'gradebook.db'}", options.assignment)
+        self.plan = self.folder / "judge-plan.json"
+        self.plan.write_text(json.dumps(plan))
         self.zygote = None
         self._start_kernels()
 
@@ -232,7 +238,8 @@ class Worker:
         if Zygote.available():
             self.zygote = Zygote.start()
             multiprocessing.util.Finalize(None, self.zygote.stop, exitpriority=10)  # runs when the worker exits
-        self.api = _api(self.folder, settings=autograde_settings(self.options, self.report, self.zygote))
+        self.api = _api(self.folder, settings=autograde_settings(self.options, self.report, self.zygote,
+                                                                 self.plan, self.judged))
 
     def grade(self, submission: Submission) -> Result:
         if self.zygote is not None and not self.zygote.alive():
@@ -260,12 +267,16 @@ class Worker:
         submitted.mkdir(parents=True)
         shutil.copy(submission.notebook, submitted / f"{assignment}.ipynb")
         self.report.unlink(missing_ok=True)
+        self.judged.unlink(missing_ok=True)
         outcome = self.api.autograde(assignment, student, force=True, create=True)
         autograded = self.folder / "autograded" / student / assignment / f"{assignment}.ipynb"
         executed = nbformat.read(autograded, as_version=4) if outcome["success"] and autograded.is_file() else None
         status, message = self._status(outcome, executed)
         if executed is not None and any(TRUNCATED in o.get("text", "") for c in executed.cells for o in c.get("outputs", [])):
             flags.append("output-truncated")
+        judged = json.loads(self.judged.read_text()) if self.judged.is_file() else {}
+        if any(o["in_kernel"] and not o["judge"] for o in judged.get("cells", {}).values()):
+            flags.append("verdict-mismatch")
         result = Result(student, status, _with_note(message, submission.note), flags=sorted(set(flags)),
                         cells=self._scores(student))
         result.score = sum(score for score, _ in result.cells.values())
@@ -318,11 +329,14 @@ class Worker:
             shutil.copy(self.folder / "feedback" / student / assignment / f"{assignment}.html", target)
 
 
-def autograde_settings(options: Options, report: Path, zygote: Zygote | None = None) -> dict:
-    """Configuration that plugs the sandbox into nbgrader's Autograde and the feedback steps into GenerateFeedback."""
+def autograde_settings(options: Options, report: Path, zygote: Zygote | None = None, plan: Path | None = None,
+                       judged: Path | None = None) -> dict:
+    """Configuration that plugs the sandbox and the judge into nbgrader's Autograde and the feedback steps into
+    GenerateFeedback."""
     steps = Autograde.class_traits()["autograde_preprocessors"].default()
     return {
-        "Autograde": {"autograde_preprocessors": [SandboxExecute if s is Execute else s for s in steps]},
+        "Autograde": {"autograde_preprocessors": [JudgedExecute if s is Execute else s for s in steps]},
+        "JudgedExecute": {"judge_plan": str(plan or ""), "judge_report": str(judged or "")},
         "OverwriteCells": {"add_missing_cells": True},
         "Execute": {"timeout": options.cell_timeout},
         "SandboxKernelManager": {"memory_bytes": int(options.memory_gb * 2**30), "notebook_seconds": options.timeout,

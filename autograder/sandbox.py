@@ -69,10 +69,11 @@ def readonly_paths() -> list[str]:
 
 
 def bwrap_command(command: list[str], binds: dict[Path, str], caps: tuple[str, ...] = ("CAP_SETUID", "CAP_SETGID"),
-                  shell: bool = True) -> list[str]:
-    """`command` wrapped in bubblewrap with the folders `binds` (host -> sandbox) writable and /submission as
-    working folder. As root, the sandbox keeps only `caps` (LIMITS and the zygote use them to become
-    `nobody`); otherwise it runs in a user namespace. /tmp is a private tmpfs unless `binds` provides it."""
+                  shell: bool = True, readable: tuple[str, ...] = ()) -> list[str]:
+    """`command` wrapped in bubblewrap with the folders `binds` (host -> sandbox) writable, `readable` and
+    `readonly_paths()` read-only, and /submission as working folder. As root, the sandbox keeps only `caps`
+    (LIMITS and the zygote use them to become `nobody`); otherwise it runs in a user namespace. /tmp is a
+    private tmpfs unless `binds` provides it."""
     args = [bwrap_path(), "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try",
             "--die-with-parent", "--new-session", "--cap-drop", "ALL", "--proc", "/proc", "--dev", "/dev"]
     if "/tmp" not in binds.values():
@@ -81,14 +82,14 @@ def bwrap_command(command: list[str], binds: dict[Path, str], caps: tuple[str, .
     for link in ("bin", "lib", "lib64", "sbin"):
         if os.path.islink(f"/{link}"):
             args += ["--symlink", os.readlink(f"/{link}"), f"/{link}"]
-    paths = readonly_paths()
+    paths = [*readonly_paths(), *readable]
     for folder in _folders_above([*paths, *binds.values()]):
         args += ["--perms", "0755", "--dir", folder]  # bubblewrap would copy e.g. /root's mode 0700
     for path in paths:
         args += ["--ro-bind", path, path]
     for host, target in binds.items():
         args += ["--bind", str(host), target]
-    args += ["--chdir", "/submission"]
+    args += ["--chdir", "/submission" if "/submission" in binds.values() else "/"]
     if not shell:
         return [*args, *command]
     # With its own PID namespace the kernel would see pid 1 as its parent and exit: a shell stays its parent.

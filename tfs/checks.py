@@ -17,3 +17,12 @@ def assert_close(actual, expected, hint: str, atol: float = 1e-5, rtol: float = 
     if not torch.allclose(actual.double(), expected.double(), atol=atol, rtol=rtol, equal_nan=False):
         worst = (actual.double() - expected.double()).abs().nan_to_num(float("inf")).max().item()
         raise AssertionError(f"{hint} (largest difference {worst:.3g})")
+
+
+def student_copy(*objects):
+    """The objects themselves here; the grader's judge copies them into the learner's kernel instead.
+
+    Hidden tests use it for objects that the learner's code must change in place (a model and its
+    optimizer that `train_epoch` trains), so that those changes happen where the learner's code runs.
+    """
+    return objects[0] if len(objects) == 1 else objects
