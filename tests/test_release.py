@@ -1,14 +1,19 @@
 """`python -m autograder release`: deterministic, checked, atomic, and it never leaks solutions."""
 
+import dataclasses
+import os
+import re
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import nbformat
 import pytest
 
 from autograder.course import ROOT
-from autograder.release import HIDDEN, SOLUTION, ReleaseError, assignment_ids, generate, release
+from autograder.release import (BOOTSTRAP_TAG, HIDDEN, SOLUTION, SOURCE_SITE, ReleaseError, assignment_ids,
+                                bootstrap_source, export, generate, launch_links, release, site)
 from tests.notebook_factory import nbgrader_cell, toy_notebook, write_assignment
 
 CHAPTERS = assignment_ids()
@@ -125,16 +130,132 @@ def test_notebooks_hold_no_solutions_or_hidden_tests():
     assert_no_leak(ROOT / "notebooks")
 
 
+INSTRUCTOR_WORDS = ["make test", "make grade", "make release", "solutions/", "tests/", "benchmarks/", "autograder",
+                    "nbgrader", "hidden tests are"]
+
+
+def assert_learners_repository(export, chapters):
+    """README, Makefile and requirements of a learner: nothing of the instructor's."""
+    readme = (export / "README.md").read_text()
+    for word in INSTRUCTOR_WORDS:
+        assert word not in readme, f"the learner's README mentions {word!r}"
+    for chapter in chapters:
+        assert f"notebooks/{chapter}/{chapter}.ipynb" in readme, f"the README does not open {chapter}"
+    makefile = (export / "Makefile").read_text()
+    targets = {line.split(":")[0] for line in makefile.splitlines() if line and not line[0].isspace()
+               and ":" in line and "=" not in line.split(":")[0]}
+    assert {"lab", "book"} <= targets and not targets & {"test", "release", "grade", "examples"}, targets
+    for requirements in ("requirements.txt", "binder/requirements.txt"):
+        names = {line.split("==")[0] for line in (export / requirements).read_text().splitlines()
+                 if "==" in line}
+        assert {"torch", "gensim", "sacrebleu", "jupyterlab"} <= names, f"{requirements}: {names}"
+        assert not names & {"nbgrader", "pytest", "playwright", "psycopg"}, f"{requirements} holds instructor tools"
+    assert "torch==2.13.0+cpu" in (export / "binder/requirements.txt").read_text(), "Binder has no GPU: the CPU build"
+    post_build = (export / "binder/postBuild").read_text()
+    assert "pip install --no-deps ." in post_build and "labextension disable" in post_build
+    assert (export / "binder/postBuild").stat().st_mode & 0o111, "postBuild must be executable"
+
+
 def test_export_is_student_facing(tmp_path):
     export = tmp_path / "export"
     result = run_cli("release", "--export", str(export))
     assert result.returncode == 0, result.stderr
-    for needed in ["README.md", "requirements.txt", "pyproject.toml", "_config.yml", "_toc.yml", "book", "tfs",
-                   *(f"notebooks/{c}/{c}.ipynb" for c in CHAPTERS)]:
+    for needed in ["README.md", "Makefile", "requirements.txt", "pyproject.toml", "_config.yml", "_toc.yml", "book",
+                   "tfs", "binder/requirements.txt", "binder/postBuild", *(f"notebooks/{c}/{c}.ipynb" for c in CHAPTERS)]:
         assert (export / needed).exists(), f"the export lacks {needed}"
-    for private in ["solutions", "tests", "autograder", "nbgrader_config.py"]:
+    for private in ["solutions", "tests", "autograder", "benchmarks", "nbgrader_config.py"]:
         assert not (export / private).exists(), f"the export must not hold {private}"
+    assert (export / "_toc.yml").read_text() == (ROOT / "_toc.yml").read_text()
+    assert_learners_repository(export, CHAPTERS)
     assert_no_leak(export)
+
+
+def test_export_through_a_chapter_holds_only_the_chapters_up_to_it(tmp_path):
+    export = tmp_path / "export"
+    result = subprocess.run([sys.executable, "-m", "autograder.release", "--export", str(export), "--through", "ch03"],
+                            cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    kept = [c for c in CHAPTERS if c <= "ch03~"]
+    assert kept == ["ch01_tokens", "ch02_word2vec", "ch03_attention"]
+    assert sorted(p.name for p in (export / "notebooks").iterdir()) == kept
+    assert sorted(p.stem for p in (export / "book").glob("ch*.md")) == kept
+    toc = (export / "_toc.yml").read_text()
+    assert all((c in toc) == (c in kept) for c in CHAPTERS), toc
+    for page in (export / "book").rglob("*.md"):
+        for target in re.findall(r"\{doc\}`(?:[^`<]*<)?([^`>]+)>?`", page.read_text()):
+            base = export if target.startswith("/") else page.parent
+            found = [p for p in (base / target.lstrip("/")).parent.glob(Path(target).name + ".*")]
+            assert found, f"{page.relative_to(export)} links to {target}, which the export lacks"
+    assert_learners_repository(export, kept)
+    assert_no_leak(export)
+
+
+def test_export_through_an_unknown_chapter_fails(tmp_path):
+    with pytest.raises(ReleaseError, match="ch99: no such chapter"):
+        export(tmp_path / "export", ROOT, through="ch99")
+    assert not (tmp_path / "export").exists() or not any((tmp_path / "export").iterdir())
+
+
+def test_the_jupyterhub_link_exists_only_when_a_hub_is_configured():
+    settings = site()
+    assert settings.hub_url == "", "the course has no JupyterHub by default (`launch_buttons.jupyterhub_url`)"
+    assert set(launch_links(settings, "notebooks/a/a.ipynb")) == {"Colab", "Binder"}
+    hub = launch_links(dataclasses.replace(settings, hub_url="https://hub.example.edu"), "notebooks/a/a.ipynb")
+    assert hub["JupyterHub"].startswith("https://hub.example.edu/hub/user-redirect/git-pull?repo=" + settings.repository)
+    assert hub["JupyterHub"].endswith("/notebooks/a/a.ipynb")
+
+
+FORK_CONFIG = """repository:
+  url: https://github.com/a-teacher/tfs-fork
+  branch: spring
+course:
+  helper_ref: week-3
+html:
+  baseurl: https://a-teacher.github.io/tfs-fork/
+"""
+
+
+def test_released_notebooks_install_the_helper_from_the_configured_repository(toy_repo):
+    nb = nbformat.read(toy_repo / "notebooks/toy/toy.ipynb", as_version=4)
+    first_code = next(c for c in nb.cells if c.cell_type == "code")
+    assert BOOTSTRAP_TAG in first_code.metadata.tags and "nbgrader" not in first_code.metadata
+    assert first_code.source == bootstrap_source(ROOT)
+    assert f"git+{site().repository}@{site().helper_ref}" in first_code.source
+    for chapter in CHAPTERS:
+        released = nbformat.read(ROOT / "notebooks" / chapter / f"{chapter}.ipynb", as_version=4)
+        code = [c for c in released.cells if c.cell_type == "code"]
+        assert code[0].source == first_code.source and code[1].metadata.nbgrader["grade_id"] == "setup", chapter
+
+
+def test_a_fork_gets_its_own_addresses(toy_repo):
+    (toy_repo / "_config.yml").write_text(FORK_CONFIG)
+    write_assignment(toy_repo, "toy", toy_notebook([nbformat.v4.new_markdown_cell(f"Read [it]({SOURCE_SITE}book/a.html)")]))
+    assert release(root=toy_repo) == []
+    text = (toy_repo / "notebooks/toy/toy.ipynb").read_text()
+    assert "git+https://github.com/a-teacher/tfs-fork@week-3" in text
+    assert "https://a-teacher.github.io/tfs-fork/book/a.html" in text and SOURCE_SITE not in text
+
+
+def run_bootstrap(env):
+    """The install cell's code where `import tfs` fails, in a fresh interpreter."""
+    code = ("import importlib.util as u; real = u.find_spec\n"
+            "u.find_spec = lambda name, *a: None if name == 'tfs' else real(name, *a)\n"
+            f"exec({bootstrap_source(ROOT)!r})")
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "TFS_HELPER_SOURCE": "/nonexistent/helper", **env})
+
+
+def test_the_install_cell_does_nothing_under_the_grader():
+    done = run_bootstrap({"NBGRADER_EXECUTION": "autograde"})
+    assert (done.returncode, done.stdout, done.stderr) == (0, "", "")
+
+
+def test_the_install_cell_installs_from_tfs_helper_source_and_says_why_it_failed():
+    done = run_bootstrap({})
+    assert done.returncode != 0
+    assert "Installing the helper package from /nonexistent/helper" in done.stdout
+    assert "pip could not install the helper package" in done.stderr  # the traceback, not pip's own output
+    assert "nonexistent" in done.stdout.split("...", 1)[1], "pip's reason is shown"
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
