@@ -1,5 +1,6 @@
 # Transformers from Scratch: every target sets up what it needs on a fresh machine.
 #   make book     build the HTML book into _build/html (warnings fail the build)
+#   make lab      open the notebooks in JupyterLab as a learner sees it (no nbgrader tools)
 #   make test     run the whole test suite
 #   make release  regenerate notebooks/ from solutions/ (nbgrader)
 #   make grade SUBMISSIONS=path ASSIGNMENT=ch01_tokens   grade a class into OUT (default graded/)
@@ -16,12 +17,15 @@ SUBMISSIONS ?= submissions
 ASSIGNMENT ?= ch01_tokens
 OUT ?= graded
 
-.PHONY: book test release grade examples clean venv vendor system-packages
+.PHONY: book lab test release grade examples clean venv vendor system-packages fonts
 
-book: venv vendor
+book: venv vendor fonts
 	$(BIN)/jupyter-book build . --builder html -W -n --keep-going
 
-test: venv vendor system-packages
+lab: venv
+	$(BIN)/python -m tfs.lab notebooks
+
+test: venv vendor system-packages fonts
 	$(BIN)/python -m pytest -n auto --dist loadgroup
 
 release: venv
@@ -66,6 +70,16 @@ system-packages:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	  else \
 	    echo "warning: missing$$missing; install with: sudo apt-get install$$missing"; \
+	  fi; \
+	fi
+
+# Noto CJK, for the Chinese characters in the book's figures (tfs.plotting falls back without it).
+fonts:
+	@if ! ls /usr/share/fonts/opentype/noto/NotoSansCJK-*.ttc >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends fonts-noto-cjk; \
+	  else \
+	    echo "warning: no CJK font, figures show Chinese as pinyin; install with: sudo apt-get install fonts-noto-cjk"; \
 	  fi; \
 	fi
 

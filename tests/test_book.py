@@ -136,18 +136,21 @@ def image_problems(page: Path, html_dir: Path) -> list[str]:
 
 
 def launch_button_problems(page: Path, docname: str, config: dict) -> list[str]:
-    """The Colab, Binder and JupyterHub launch buttons and the .ipynb download button."""
+    """The Colab, Binder and (when configured) JupyterHub launch buttons and the .ipynb download button."""
     doc = soup(page)
     problems = []
     launch = config.get("launch_buttons", {})
     services = {"Colab": "colab_url", "Binder": "binderhub_url", "JupyterHub": "jupyterhub_url"}
     for service, key in services.items():
         links = doc.select(f'.dropdown-launch-buttons a[title="Launch on {service}"]')
+        base = launch.get(key, "")
+        if not base:  # a service that is not configured has no button (the JupyterHub, by default)
+            problems += [f"a 'Launch on {service}' button although {key} is empty"] if links else []
+            continue
         if not links:
             problems.append(f"no 'Launch on {service}' button")
             continue
         href = links[0].get("href", "")
-        base = launch.get(key, "")
         if not base or not href.startswith(base.rstrip("/")):
             problems.append(f"the {service} button goes to {href!r}, not to {key} = {base!r}")
         if f"{docname}.ipynb" not in unquote(href):

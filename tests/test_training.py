@@ -1,5 +1,6 @@
 """Chapter 8's training code beyond what the notebook's tests can check: bf16 mixed precision on the CPU,
-and one DistributedDataParallel step (two processes, gloo) equal to one step of one process.
+and one DistributedDataParallel step (two processes, gloo) equal to one step of one process; and
+`tfs.runtime.mixed_precision`, the precision that fits the GPU (bf16, or float16 with a gradient scaler).
 
 The course's Transformer and train_epoch come from the solution notebook (benchmarks/solution_code.py).
 """
@@ -8,6 +9,7 @@ import math
 import os
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import pytest
@@ -16,6 +18,7 @@ import torch
 from benchmarks.solution_code import solution_namespace
 from benchmarks.train import ddp_check
 from tfs.numbers import copy_batches
+from tfs.runtime import Precision, has_native_bf16, mixed_precision
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -81,3 +84,50 @@ def test_ddp_step_equals_one_process_step(course, tmp_path):
                                     dropout=0.0).state_dict()
     assert single.keys() == initial.keys()
     assert max((single[name] - initial[name]).abs().max().item() for name in single) > 1e-3
+
+
+# ---------------------------------------------------------------------------------------------
+# tfs.runtime.mixed_precision: which precision fits the device (the GPU's capability mocked)
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("capability, dtype, scaled", [((9, 0), torch.bfloat16, False),   # H100
+                                                       ((8, 0), torch.bfloat16, False),   # A100
+                                                       ((7, 5), torch.float16, True),     # T4 (Colab)
+                                                       ((7, 0), torch.float16, True)])    # V100
+def test_mixed_precision_fits_the_gpu(monkeypatch, capability, dtype, scaled):
+    monkeypatch.setattr(torch.cuda, "get_device_capability", lambda device=None: capability)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a GradScaler for CUDA on a machine without it disables itself
+        precision = mixed_precision("cuda")
+    assert (precision.dtype, precision.scaled) == (dtype, scaled)
+    assert has_native_bf16("cuda") == (dtype == torch.bfloat16)
+
+
+def test_mixed_precision_on_the_cpu_is_float32():
+    precision = mixed_precision("cpu")
+    assert (precision.dtype, precision.scaled, precision.name) == (None, False, "float32")
+    assert not has_native_bf16("cpu")
+    with precision.autocast():
+        assert (torch.ones(2, 2) @ torch.ones(2, 2)).dtype == torch.float32
+
+
+@pytest.mark.parametrize("dtype", [None, torch.bfloat16, torch.float16])
+def test_a_precision_trains_with_clipping(dtype):
+    """The same steps, with float16's gradient scaler (on the CPU here): the loss falls, weights stay float32."""
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(8, 32), torch.nn.ReLU(), torch.nn.Linear(32, 4))
+    x, y = torch.randn(64, 8), torch.randint(0, 4, (64,))
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-2)
+    precision = Precision("cpu", dtype)
+    losses = []
+    for _ in range(30):
+        with precision.autocast():
+            logits = model(x)
+            loss = torch.nn.functional.cross_entropy(logits.float(), y)
+        precision.step(loss, optimizer, clip_norm=1.0)
+        losses.append(loss.item())
+    assert logits.dtype == (dtype or torch.float32)
+    assert precision.scaler.is_enabled() == (dtype == torch.float16)
+    assert all(p.dtype == torch.float32 for p in model.parameters())
+    assert losses[-1] < losses[0] - 0.3, losses

@@ -1,9 +1,46 @@
 """Figures shared by the book and the notebooks."""
 
 import html
+from pathlib import Path
 
 import matplotlib.pyplot as plt
 import torch
+from matplotlib import font_manager
+
+# Fonts with Chinese characters, best first: Noto CJK (Debian's fonts-noto-cjk, `make fonts`), then
+# what Windows, macOS and other Linux systems ship.
+CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans CJK JP", "Noto Sans CJK TC", "Noto Sans CJK KR", "Source Han Sans SC",
+             "WenQuanYi Zen Hei", "WenQuanYi Micro Hei", "Microsoft YaHei", "SimHei", "PingFang SC",
+             "Hiragino Sans GB", "Heiti SC", "Arial Unicode MS")
+# Where Debian puts Noto CJK: installed after matplotlib built its font cache, it is not in the cache.
+CJK_FONT_FILES = ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+                  "/usr/share/fonts/noto-cjk/NotoSansCJK-Regular.ttc")
+
+
+def cjk_font() -> str | None:
+    """The name of an installed font that has Chinese characters, or None."""
+    names = {font.name for font in font_manager.fontManager.ttflist}
+    if not names.intersection(CJK_FONTS):
+        for path in CJK_FONT_FILES:
+            if Path(path).is_file():
+                font_manager.fontManager.addfont(path)
+        names = {font.name for font in font_manager.fontManager.ttflist}
+    return next((name for name in CJK_FONTS if name in names), None)
+
+
+def use_cjk_font() -> bool:
+    """Let matplotlib draw Chinese characters; return whether it can.
+
+    The CJK font is added after the font families in use, so Latin text keeps its usual look and
+    each Chinese character falls back to the CJK font. Without one (False), label Chinese text
+    some other way, e.g. in pinyin: matplotlib would draw empty boxes and warn.
+    """
+    name = cjk_font()
+    if name is None:
+        return False
+    families = [family for family in plt.rcParams["font.family"] if family != name]
+    plt.rcParams["font.family"] = families + [name]
+    return True
 
 
 def heatmap(matrix, *, xlabels=None, ylabels=None, title=None, ax=None, cmap="viridis",
