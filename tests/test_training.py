@@ -7,6 +7,7 @@ The course's Transformer and train_epoch come from the solution notebook (benchm
 
 import math
 import os
+import re
 import subprocess
 import sys
 import warnings
@@ -131,3 +132,35 @@ def test_a_precision_trains_with_clipping(dtype):
     assert precision.scaler.is_enabled() == (dtype == torch.float16)
     assert all(p.dtype == torch.float32 for p in model.parameters())
     assert losses[-1] < losses[0] - 0.3, losses
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU (benchmarks/gpu_check.sh runs it there)")
+def test_mixed_precision_on_this_gpu(course):
+    """On a real GPU: the precision chosen for it trains the course's model, weights in float32."""
+    precision = mixed_precision("cuda")
+    assert precision.dtype == (torch.bfloat16 if has_native_bf16("cuda") else torch.float16)
+    model = tiny_model(course).cuda()
+    optimizer = torch.optim.AdamW(model.parameters(), lr=3e-3)
+    loss_fn = course["LabelSmoothingLoss"](VOCAB, smoothing=0.0)
+    losses = []
+    for src, labels in copy_batches(30, 16, 5, VOCAB, seed=0):
+        src, labels = src.cuda(), labels.cuda()
+        with precision.autocast():
+            logits = model(src, course["shift_right"](labels, 1))
+        loss = loss_fn(logits.float().flatten(0, 1), labels.flatten())
+        precision.step(loss, optimizer, clip_norm=1.0)
+        losses.append(loss.item())
+    assert logits.dtype == precision.dtype and all(p.dtype == torch.float32 for p in model.parameters())
+    assert losses[-1] < losses[0] - 0.2, losses
+
+
+def test_gpu_check_script_runs_on_the_cpu(tmp_path):
+    """benchmarks/gpu_check.sh --cpu: the GPU check's every step, a few training steps each, on the CPU."""
+    done = subprocess.run([str(ROOT / "benchmarks" / "gpu_check.sh"), "--cpu"], cwd=ROOT, capture_output=True,
+                          text=True, timeout=600, env=dict(os.environ, PYTHON=sys.executable, OUT=str(tmp_path)))
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    summary = done.stdout.split("== summary", 1)[1]
+    assert re.search(r"training: 2 steps on cpu, [\d.]+ steps/s, exact match [\d.]+%, BLEU [\d.]+", summary), summary
+    for model in ("nn.Transformer", "course, eager", "course, SDPA"):
+        assert re.search(rf"throughput: {model}: [\d,]+ tokens/s", summary), summary
+    assert (tmp_path / "train.json").is_file()
