@@ -73,7 +73,7 @@ class Remote:
     @property
     def __class__(self):
         """The first class of the object's own that is a trusted class here (so `isinstance(m, nn.Module)` works)."""
-        return trusted_class(self._mro)
+        return trusted_class(self._mro, self._peer.classes)
 
     def __getattr__(self, name):
         return self._peer.request("getattr", target=self, name=name)
@@ -122,9 +122,12 @@ class Remote:
         raise TypeError("an object of the other end cannot be copied")
 
 
-def trusted_class(mro: list[str]) -> type:
-    """The first of `mro` (qualified names) that names a class already imported here, never a tensor class."""
+def trusted_class(mro: list[str], known: dict[str, type]) -> type:
+    """The first of `mro` ("module:qualname") that names a class in `known` or already imported here, never a
+    tensor class. `known` maps the other end's names to classes of ours (the given code's, on the judge's end)."""
     for name in mro:
+        if name in known:
+            return known[name]
         module, _, qualname = name.rpartition(":")
         found = sys.modules.get(module)
         for part in qualname.split(".") if found is not None else ():
@@ -147,6 +150,11 @@ class Peer:
         self.handles: dict[int, int] = {}        # id(object) -> handle
         self.remotes: dict[int, Remote] = {}     # handle -> proxy of the other end's object
         self.nodes: dict[int, tuple[list, list]] = {}  # autograd nodes of calls we served: (inputs, outputs)
+        self.parameters: dict[int, torch.nn.Parameter] = {}  # the other end's parameters, one object each here
+        self.versions: dict[int, int] = {}       # their version counters when they last matched the other end's
+        self.shared: dict[int, torch.nn.Parameter] = {}  # our parameters the other end holds a copy of
+        self.classes: dict[str, type] = {}       # see `trusted_class`
+        self.rng: torch.Tensor | None = None     # the random state both ends last agreed on
         self.counter = itertools.count(1)
         self.buffer = b""
         self.deadline: float | None = None       # the judge's: when the current test cell must be done
@@ -213,6 +221,8 @@ class Peer:
         message_id = next(self.counter)
         encoder = Encoder(self)
         header = {"id": message_id, "op": op, **{k: encoder.encode(v) for k, v in fields.items()}}
+        if self.judge:
+            header["sync"] = encoder.encode(self._changed_parameters())
         self.send(header, encoder.tensors)
         if record is not None:
             record.extend(encoder.originals)
@@ -228,7 +238,7 @@ class Peer:
     def call(self, target: Remote, args: tuple, kwargs: dict):
         """Call an object of the other end, sharing random state, default dtype, autocast and gradients."""
         sent: list = []
-        fields = {"target": target, "args": list(args), "kwargs": kwargs, "state": _shared_state()}
+        fields = {"target": target, "args": list(args), "kwargs": kwargs, "state": self.shared_state()}
         reply, table = self._request("call", fields, record=sent)
         try:
             return self._called(reply, table, sent)
@@ -248,7 +258,7 @@ class Peer:
         generators = [g for g in sent if isinstance(g, torch.Generator)]
         for index, value in reply.get("generators", {}).items():
             generators[int(index)].set_state(table[str(value)])
-        _set_shared_state(Decoder(self, table).decode(reply.get("state")))
+        self.set_shared_state(Decoder(self, table).decode(reply.get("state")))
         node, outputs = reply.get("node"), reply.get("outputs", [])
         if node is not None and outputs and torch.is_grad_enabled():
             leaves = [t for t in inputs if t.requires_grad]
@@ -264,6 +274,28 @@ class Peer:
         copies = self.request("copy", data=cloudpickle.dumps(objects))
         return copies[0] if len(copies) == 1 else tuple(copies)
 
+    def shared_state(self) -> dict:
+        """What both ends share: grad mode, the default dtype, CPU autocast, and the global random state when
+        it changed since the two ends last agreed on it."""
+        state = {"grad": torch.is_grad_enabled(), "dtype": str(torch.get_default_dtype()).removeprefix("torch."),
+                 "autocast": [torch.is_autocast_enabled("cpu"),
+                              str(torch.get_autocast_dtype("cpu")).removeprefix("torch.")]}
+        rng = torch.get_rng_state()
+        if self.rng is None or not torch.equal(rng, self.rng):
+            state["rng"] = self.rng = rng
+        return state
+
+    def set_shared_state(self, state) -> None:
+        if not isinstance(state, dict):
+            return
+        if isinstance(state.get("rng"), torch.Tensor):
+            self.rng = state["rng"]
+            torch.set_rng_state(self.rng)
+        if isinstance(state.get("dtype"), str):
+            dtype = _dtype(state["dtype"])
+            if dtype.is_floating_point:
+                torch.set_default_dtype(dtype)
+
     # --- serving -------------------------------------------------------------------------------------------
     def serve_forever(self) -> None:
         while True:
@@ -273,9 +305,25 @@ class Peer:
                 return
             self.serve(message, table)
 
+    def _changed_parameters(self) -> dict[int, torch.Tensor]:
+        """The student's parameters that the tests changed in place here (`weight.copy_(...)`), to copy back."""
+        changed = {key: p for key, p in self.parameters.items() if p._version != self.versions.get(key)}
+        self.versions.update({key: p._version for key, p in changed.items()})
+        return changed
+
+    def _apply_changes(self, message: dict, table: dict) -> None:
+        """In the student's kernel: make our parameters equal to the judge's changed copies."""
+        for key, value in (Decoder(self, table).decode(message.get("sync")) or {}).items():
+            mine = self.shared.get(key)
+            if mine is not None and isinstance(value, torch.Tensor) and value.shape == mine.shape:
+                with torch.no_grad():
+                    mine.copy_(value)
+
     def serve(self, message: dict, table: dict) -> None:
         encoder = Encoder(self)
         try:
+            if not self.judge:
+                self._apply_changes(message, table)
             op = message.get("op")
             handler = getattr(self, f"_op_{op}", None) if isinstance(op, str) else None
             if handler is None:
@@ -302,7 +350,7 @@ class Peer:
         target = decoder.decode(message["target"])
         args, kwargs = decoder.decode(message["args"]), decoder.decode(message["kwargs"])
         state = decoder.decode(message.get("state"))
-        _set_shared_state(state)
+        self.set_shared_state(state)
         versions = [t._version for t in decoder.tensors]
         autocast = state.get("autocast") or [False, "bfloat16"]
         with torch.set_grad_enabled(bool(state.get("grad"))), \
@@ -312,7 +360,7 @@ class Peer:
         changed = {i: t for i, (t, v) in enumerate(zip(decoder.tensors, versions)) if t._version != v}
         reply["changed"] = {str(i): encoder.add(t) for i, t in changed.items()}
         reply["generators"] = {str(i): encoder.add(g.get_state()) for i, g in enumerate(decoder.generators)}
-        reply["state"] = encoder.encode(_shared_state())
+        reply["state"] = encoder.encode(self.shared_state())
         outputs = [i for i, t in enumerate(encoder.originals)
                    if isinstance(t, torch.Tensor) and t.requires_grad and t.is_floating_point()]
         if outputs and state.get("grad"):
@@ -394,7 +442,7 @@ class Peer:
     def _op_copy(self, message, table, encoder):
         self._only_student("load a pickle")
         objects = pickle.loads(self._local(message["data"], table))  # the judge's objects, in the student's kernel
-        return {"value": [encoder.handle(o) for o in objects]}
+        return {"value": {"list": [encoder.handle(o) for o in objects]}}
 
     def _only_student(self, what: str) -> None:
         if self.judge:
@@ -477,7 +525,8 @@ class Encoder:
         self.tensors.append(tensor.detach().to("cpu", copy=True).contiguous())
         self.originals.append(tensor)
         if isinstance(tensor, torch.nn.Parameter):
-            node["parameter"] = True
+            node["parameter"] = id(tensor)
+            self.peer.shared[id(tensor)] = tensor
         if tensor.is_leaf and tensor.grad is not None:
             node["grad_value"] = self.add(tensor.grad)
         return node
@@ -565,13 +614,26 @@ class Decoder:
         if node.get("grad") and tensor.is_leaf and tensor.is_floating_point() and (self.grad or node.get("parameter")):
             tensor.requires_grad_(True)
         if node.get("parameter") and tensor.is_leaf:
-            tensor = torch.nn.Parameter(tensor, requires_grad=bool(node.get("grad")) and tensor.is_floating_point())
+            tensor = self._parameter(int(node["parameter"]), tensor, bool(node.get("grad")))
         if "grad_value" in node:
             grad = self.table[str(int(node["grad_value"]))]
             if grad.shape == tensor.shape and tensor.is_leaf:
                 tensor.grad = grad.to(tensor.dtype)
         self.tensors.append(tensor)
         return tensor
+
+    def _parameter(self, key: int, value: torch.Tensor, grad: bool) -> torch.nn.Parameter:
+        """The other end's parameter `key`, as one Parameter here whose value follows the other end's."""
+        grad = grad and value.is_floating_point()
+        known = self.peer.parameters.get(key)
+        if known is None or known.shape != value.shape or known.dtype != value.dtype:
+            known = self.peer.parameters[key] = torch.nn.Parameter(value, requires_grad=grad)
+        else:
+            known.data = value
+            known.requires_grad_(grad)
+            known.grad = None
+        self.peer.versions[key] = known._version
+        return known
 
     def _remote(self, node):
         handle = int(node["mine"])
@@ -602,24 +664,6 @@ def _dtype(name) -> torch.dtype:
     if not isinstance(value, torch.dtype):
         raise ProtocolError(f"unknown dtype {name!r}")
     return value
-
-
-def _shared_state() -> dict:
-    """What both ends share: grad mode, the global random state, the default dtype, CPU autocast."""
-    return {"grad": torch.is_grad_enabled(), "rng": torch.get_rng_state(),
-            "dtype": str(torch.get_default_dtype()).removeprefix("torch."),
-            "autocast": [torch.is_autocast_enabled("cpu"), str(torch.get_autocast_dtype("cpu")).removeprefix("torch.")]}
-
-
-def _set_shared_state(state) -> None:
-    if not isinstance(state, dict):
-        return
-    if isinstance(state.get("rng"), torch.Tensor):
-        torch.set_rng_state(state["rng"])
-    if isinstance(state.get("dtype"), str):
-        dtype = _dtype(state["dtype"])
-        if dtype.is_floating_point:
-            torch.set_default_dtype(dtype)
 
 
 def _exception(error) -> BaseException:

@@ -5,14 +5,15 @@ Steps, in order:
 2. generate the assignment from `solutions/` into a scratch nbgrader course (its gradebook holds
    the locked and hidden test cells that `OverwriteCells` restores);
 3. grade the submissions in `workers` processes, each with its own copy of that gradebook: check the
-   notebook, scan it (`scan.py`), run nbgrader's `Autograde` with the sandboxed kernel (`sandbox.py`),
-   write the feedback (`feedback.py`);
+   notebook, scan it (`scan.py`), run nbgrader's `Autograde` with the sandboxed kernel (`sandbox.py`)
+   and the judge, whose run of the test cells decides the points (`verdicts.py`), write the feedback
+   (`feedback.py`);
 4. record every score in the final gradebook through nbgrader's API, write `grades.csv` and
    `summary.html`, print a short report.
 
-Flag policy: the tampering flags (`scan.TAMPERING`) set the score to 0 pending review (nbgrader's
-`manual_score` 0 and `needs_manual_grade` in the gradebook, which keeps the automatic score); other
-flags keep the score.
+Flag policy: flags ask the instructor to look and never change the score, which is the judge's. The
+tampering flags (`scan.TAMPERING`, a static scan) and `verdict-mismatch` (a test passed in the
+student's kernel and failed in the judge) also mark the submission `needs_manual_grade` in the gradebook.
 """
 
 import csv
@@ -46,6 +47,8 @@ from autograder.submissions import Submission, discover, unpack
 from autograder.verdicts import JudgedExecute, judge_plan
 
 STATUSES = ("graded", "invalid-notebook", "missing-notebook", "timeout", "memory-limit", "kernel-died", "error")
+REVIEW = (*TAMPERING, "verdict-mismatch")  # flags that mark a submission for manual review
+CHANNEL_ERRORS = ("GraderError", "ProtocolError", "TimeoutError")  # the judge could not get an answer
 COLUMNS = ["student", "assignment", "status", "score", "max_score", "message", "flags"]
 STATE = ".grading-state.json"
 
@@ -265,7 +268,7 @@ class Worker:
         submitted = self.folder / "submitted" / student / assignment
         shutil.rmtree(self.folder / "submitted" / student, ignore_errors=True)
         submitted.mkdir(parents=True)
-        shutil.copy(submission.notebook, submitted / f"{assignment}.ipynb")
+        nbformat.write(without_duplicate_ids(nb), submitted / f"{assignment}.ipynb")
         self.report.unlink(missing_ok=True)
         self.judged.unlink(missing_ok=True)
         outcome = self.api.autograde(assignment, student, force=True, create=True)
@@ -280,11 +283,14 @@ class Worker:
         result = Result(student, status, _with_note(message, submission.note), flags=sorted(set(flags)),
                         cells=self._scores(student))
         result.score = sum(score for score, _ in result.cells.values())
-        tampering = sorted(set(result.flags) & set(TAMPERING))
-        if tampering:
-            result.score = 0.0
-            result.message = ("Score set to 0 pending review: the notebook changes the grading environment "
-                              f"({', '.join(tampering)}); the instructor will look at it. " + result.message)
+        unanswered = sorted(c for c, o in judged.get("cells", {}).items() if o["error"].startswith(CHANNEL_ERRORS))
+        if unanswered:
+            result.message += (f" {len(unanswered)} test cell(s) could not be checked because the notebook's kernel "
+                               "did not answer the grader (stopped, too slow or garbled): they score 0.")
+        review = sorted(set(result.flags) & set(REVIEW))
+        if review:
+            result.message = ("Flagged for review: the notebook may change how it is graded "
+                              f"({', '.join(review)}); the instructor will look at it. " + result.message)
         if executed is not None:
             self._feedback(student)
         return result
@@ -362,23 +368,36 @@ def read_notebook(path: Path) -> tuple[nbformat.NotebookNode | None, str]:
     return nb, ""
 
 
+def without_duplicate_ids(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """The notebook with nbgrader's metadata removed from every copy of a cell whose grade_id came before
+    (JupyterLab's copy and paste keeps it, and nbgrader refuses such a notebook); the copies still run."""
+    seen = set()
+    for cell in nb.cells:
+        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        if grade_id in seen:
+            del cell.metadata["nbgrader"]
+        elif grade_id:
+            seen.add(grade_id)
+    return nb
+
+
 def _with_note(message: str, note: str) -> str:
     return f"{message} {note}." if note else message
 
 
 def record(results: list[Result], db_url: str, assignment: str) -> None:
-    """Write every score into the final gradebook; tampering zeroes the score pending review."""
+    """Write every score into the final gradebook; a flag for review marks the submission `needs_manual_grade`."""
     with Gradebook(db_url) as gradebook, warnings.catch_warnings():
         warnings.simplefilter("ignore", SAWarning)  # raised inside nbgrader's update_or_create_submission
         for result in results:
             gradebook.update_or_create_student(result.student)
             submission = gradebook.update_or_create_submission(assignment, result.student)
-            tampered = bool(set(result.flags) & set(TAMPERING))
+            review = bool(set(result.flags) & set(REVIEW))
             for notebook in submission.notebooks:
                 for grade_ in notebook.grades:
                     grade_.auto_score = result.cells.get(grade_.name, (0.0, 0.0))[0]
-                    grade_.manual_score = 0.0 if tampered else None
-                    grade_.needs_manual_grade = tampered
+                    grade_.manual_score = None
+                    grade_.needs_manual_grade = review
         gradebook.db.commit()
 
 
@@ -388,8 +407,13 @@ def write_csv(path: Path, results: list[Result], assignment: str, grade_ids: lis
         writer.writerow(COLUMNS + grade_ids)
         for r in results:
             cells = [f"{r.cells[g][0]:g}" if g in r.cells else "" for g in grade_ids]
-            writer.writerow([r.student, assignment, r.status, f"{r.score:g}", f"{r.max_score:g}", r.message,
-                             " ".join(r.flags), *cells])
+            writer.writerow([spreadsheet_safe(v) for v in (r.student, assignment, r.status, f"{r.score:g}",
+                                                           f"{r.max_score:g}", r.message, " ".join(r.flags), *cells)])
+
+
+def spreadsheet_safe(value: str) -> str:
+    """A CSV field that a spreadsheet shows as text: one that could start a formula gets a leading quote."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 def report(results: list[Result], reused: int, out: Path) -> str:

@@ -55,8 +55,12 @@ def main() -> None:
         if cell["kind"] == "test":
             emit(cell=cell["id"], passed=error is None, ename=error[0] if error else "",
                  evalue=error[1] if error else "", seconds=seconds)
-        elif error:
-            emit(given=cell["id"], ename=error[0], evalue=error[1])
+        else:
+            if error:
+                emit(given=cell["id"], ename=error[0], evalue=error[1])
+            if peer is not None:  # the student's instances of given classes are instances of the judge's
+                peer.classes.update({f"__main__:{v.__qualname__}": v for v in namespace.values()
+                                     if isinstance(v, type) and v.__module__ == TESTS_MODULE})
     emit(done=True)
 
 

@@ -32,16 +32,18 @@ from traitlets import Float, Integer, Unicode
 from nbgrader.preprocessors import Execute
 
 HELPER_PACKAGES = ("tfs",)
-NOBODY = 65534
+# As root, each grading worker's kernels run as a user of their own (a number with no account): process
+# limits count per user, so a fork storm in one worker's kernel cannot starve another worker's.
+SANDBOX_UID_BASE = 2_000_000_000
 TRUNCATED = "[output truncated by the grader]"
-# Sets the rlimits, drops root for user `nobody`, then becomes the kernel:
-# argv = [python, -c, LIMITS, AS, NPROC, FSIZE, kernel command...]
+# Sets the rlimits, drops root for the worker's sandbox user, then becomes the kernel:
+# argv = [python, -c, LIMITS, AS, NPROC, FSIZE, UID, kernel command...]
 LIMITS = ("import os, resource, sys\n"
           "for name, value in zip(('RLIMIT_AS', 'RLIMIT_NPROC', 'RLIMIT_FSIZE'), sys.argv[1:4]):\n"
           "    resource.setrlimit(getattr(resource, name), (int(value), int(value)))\n"
           "if os.geteuid() == 0:\n"
-          f"    os.setgroups([]); os.setgid({NOBODY}); os.setuid({NOBODY})\n"
-          "os.execv(sys.argv[4], sys.argv[4:])\n")
+          "    uid = int(sys.argv[4]); os.setgroups([]); os.setgid(uid); os.setuid(uid)\n"
+          "os.execv(sys.argv[5], sys.argv[5:])\n")
 
 # Asks the worker's zygote for a kernel and exits with the kernel's status; killing it stops the kernel:
 # argv = [python, -c, STUB, control socket, connection file, AS, NPROC, FSIZE]
@@ -72,7 +74,7 @@ def bwrap_command(command: list[str], binds: dict[Path, str], caps: tuple[str, .
                   shell: bool = True, readable: tuple[str, ...] = ()) -> list[str]:
     """`command` wrapped in bubblewrap with the folders `binds` (host -> sandbox) writable, `readable` and
     `readonly_paths()` read-only, and /submission as working folder. As root, the sandbox keeps only `caps`
-    (LIMITS and the zygote use them to become `nobody`); otherwise it runs in a user namespace. /tmp is a
+    (LIMITS and the zygote use them to become the sandbox user); otherwise it runs in a user namespace. /tmp is a
     private tmpfs unless `binds` provides it."""
     args = [bwrap_path(), "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try",
             "--die-with-parent", "--new-session", "--cap-drop", "ALL", "--proc", "/proc", "--dev", "/dev"]
@@ -153,7 +155,7 @@ class SandboxKernelManager(AsyncKernelManager):
         shutil.copytree(files, workdir)
         for folder in (workdir, ipc_dir):
             _give_to_sandbox(folder)
-        command = [sys.executable, "-I", "-S", "-c", LIMITS, *limits, *kernel_cmd]
+        command = [sys.executable, "-I", "-S", "-c", LIMITS, *limits, str(sandbox_uid()), *kernel_cmd]
         if bwrap_path():
             return bwrap_command(command, {workdir: "/submission", ipc_dir: str(ipc_dir)}), str(self._folder)
         warnings.warn("bubblewrap (bwrap) is not installed: student code runs WITHOUT a sandbox, "
@@ -192,7 +194,7 @@ class Zygote:
     `work` (/submission) and `ipc` (kernel sockets) for the student's kernel, and `control` (the
     zygote's socket, for root only). /tmp is the sandbox's own; the zygote empties it.
 
-    Used where we are root: there the kernels run as `nobody` and cannot touch the zygote, its
+    Used where we are root: there the kernels run as the worker's sandbox user and cannot touch the zygote, its
     socket, or anything the next student's kernel will see. `Zygote.start()` starts one; a kernel
     manager attaches to a running one by its folder (`Zygote(folder)`) to ask it for kernels."""
 
@@ -211,7 +213,7 @@ class Zygote:
         source = (Path(__file__).parent / "zygote.py").read_text()
         binds = {zygote.work: "/submission", zygote.ipc: str(zygote.ipc),
                  zygote.control.parent: str(zygote.control.parent)}
-        command = bwrap_command([sys.executable, "-I", "-c", source, str(zygote.control)], binds,
+        command = bwrap_command([sys.executable, "-I", "-c", source, str(zygote.control), str(sandbox_uid())], binds,
                                 caps=("CAP_SETUID", "CAP_SETGID", "CAP_KILL"), shell=False)
         zygote.process = subprocess.Popen(command, stdout=subprocess.PIPE, env=kernel_environment(),
                                           cwd=zygote.folder)
@@ -251,17 +253,23 @@ class Zygote:
             _give_to_sandbox(folder)
 
 
+def sandbox_uid() -> int:
+    """The user this grading worker's kernels run as, where we are root."""
+    return SANDBOX_UID_BASE + os.getpid()
+
+
 def _give_to_sandbox(folder: Path) -> None:
-    """As root, hand the folder to `nobody`, the user the sandbox runs as."""
+    """As root, hand the folder to the user the sandbox runs as."""
     folder.mkdir(exist_ok=True)
     if os.geteuid() == 0:
+        uid = sandbox_uid()
         for path in [folder, *folder.rglob("*")]:
-            os.lchown(path, NOBODY, NOBODY)
+            os.lchown(path, uid, uid)
 
 
 def kernel_environment() -> dict[str, str]:
     """A clean environment: nothing of the grader's (tokens, paths) leaks into the student's kernel."""
-    return {"PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8",
+    return {"PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", "HOME": "/tmp", "USER": "student", "LANG": "C.UTF-8",
             "NBGRADER_EXECUTION": "autograde", "MPLBACKEND": "Agg", "MPLCONFIGDIR": "/tmp",
             "OMP_NUM_THREADS": "1", "PYTHONDONTWRITEBYTECODE": "1"}
 

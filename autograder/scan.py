@@ -8,7 +8,7 @@ deleted and points changed in metadata (nbgrader restores those cells before gra
 
 import ast
 
-# Flags that zero the score pending review: the submission tried to change how it is graded.
+# Flags that mark a submission for review: it may try to change how it is graded (a hint: the judge decides).
 TAMPERING = ("monkeypatch", "ipython-hooks", "sys-modules", "os-exit", "signals")
 GUARDED_MODULES = ("torch", "numpy", "builtins", "IPython")
 IPYTHON_HOOKS = ("ast_transformers", "input_transformers_cleanup", "input_transformers_post", "events",

@@ -32,9 +32,15 @@ class Submission:
         return hashlib.sha256(self.notebook.read_bytes()).hexdigest() if self.notebook else ""
 
 
+MAX_UNPACKED = 4 * 2**30   # bytes a class archive may expand to
+MAX_ENTRY = 256 * 2**20    # bytes one entry may expand to (a notebook is far smaller)
+
+
 def unpack(archive: Path, destination: Path) -> list[str]:
-    """Extract a zip into `destination`; return one message per refused entry (absolute path or '..')."""
-    refused = []
+    """Extract a zip into `destination`; return one message per refused entry: a path outside the folder, or
+    an entry that expands past MAX_ENTRY or past what is left of MAX_UNPACKED (counted as it is read, not
+    taken from the sizes the archive claims)."""
+    refused, left = [], MAX_UNPACKED
     with zipfile.ZipFile(archive) as zf:
         for info in zf.infolist():
             name = info.filename.replace("\\", "/")
@@ -46,8 +52,14 @@ def unpack(archive: Path, destination: Path) -> list[str]:
                 continue
             target = destination.joinpath(*parts)
             target.parent.mkdir(parents=True, exist_ok=True)
-            with zf.open(info) as source, open(target, "wb") as out:
-                out.write(source.read())
+            limit = min(MAX_ENTRY, left)
+            with zf.open(info) as source:
+                data = source.read(limit + 1)
+            if len(data) > limit:
+                refused.append(f"refused zip entry '{info.filename}': it expands to more than {limit // 2**20} MiB")
+                continue
+            left -= len(data)
+            target.write_bytes(data)
             stamp = time.mktime(info.date_time + (0, 0, -1))
             os.utime(target, (stamp, stamp))
     return refused

@@ -29,12 +29,12 @@ from traitlets import Unicode
 from autograder.sandbox import SandboxExecute, bwrap_command, bwrap_path, kernel_environment
 
 PACKAGE = Path(__file__).resolve().parent
-CONNECT_SECONDS = 60.0  # for the agent to start listening once the notebook has run
+CONNECT_SECONDS = 30.0  # for the agent to start listening once the notebook has run
 # Runs in the student's kernel after the notebook: the channel's source, then the agent until the judge hangs up.
 AGENT = """def _grader_agent(source, path, timeout):
     namespace = {"__name__": "_grader_channel"}
     exec(compile(source, "<grader channel>", "exec"), namespace)
-    namespace["serve_student"](path, get_ipython().user_ns, timeout)
+    namespace["serve_student"](path, __import__("IPython").get_ipython().user_ns, timeout)
 _grader_agent(%r, %r, %r)
 del _grader_agent
 """
@@ -98,7 +98,7 @@ class Judge:
     def __init__(self, plan: dict, socket_path: Path, cell_timeout: float, seconds: float, memory_bytes: int):
         self.deadline = time.monotonic() + seconds
         self.events: queue.Queue = queue.Queue()
-        plan = {**plan, "socket": str(socket_path), "connect_timeout": seconds, "cell_timeout": cell_timeout}
+        plan = {**plan, "socket": str(socket_path), "connect_timeout": CONNECT_SECONDS, "cell_timeout": cell_timeout}
         command = [sys.executable, "-I", "-c", JUDGE, str(memory_bytes), str(256 * 2**20)]
         if bwrap_path():
             command = bwrap_command(command, {}, caps=(), shell=False, readable=(str(PACKAGE), str(socket_path.parent)))
@@ -175,7 +175,8 @@ def apply_verdicts(cells, verdicts: dict[str, dict], missing: str) -> dict[str, 
                                        f"{verdict.get('evalue', '')}"]))
         cell.outputs = kept
         outcomes[grade_id] = {"in_kernel": in_kernel, "judge": bool(verdict["passed"]),
-                              "seconds": float(verdict.get("seconds", 0.0))}
+                              "seconds": float(verdict.get("seconds", 0.0)),
+                              "error": "" if verdict["passed"] else f"{verdict.get('ename')}: {verdict.get('evalue')}"}
     return outcomes
 
 

@@ -4,7 +4,7 @@ torch and matplotlib once, and forks a fresh kernel for each student.
 It runs inside the worker's bubblewrap sandbox (see `sandbox.Zygote`), as root there, and is sent as
 source code (`python -c`): the sandbox sees no file of the repository. It listens on a Unix socket
 that only root may open. A request is one JSON line `[connection_file, AS, NPROC, FSIZE]`: the zygote
-forks, the child sets those rlimits, becomes `nobody` and runs ipykernel. When the kernel exits, or
+forks, the child sets those rlimits, becomes the worker's sandbox user and runs ipykernel. When the kernel exits, or
 the requester hangs up (the grader stopping a notebook), every other process in the sandbox is
 killed, /tmp and /dev/shm are emptied, and the exit status (128 + signal for a signal) is sent back.
 An empty request is answered "idle" once that is done; the grader then empties the working folder
@@ -26,11 +26,13 @@ import sys
 import time
 import traceback
 
-NOBODY = 65534
+UID = 65534  # the grading worker's sandbox user (argv), which the kernels become
 PRELOAD = ("ipykernel.kernelapp", "torch", "matplotlib.pyplot")
 
 
-def main(control: str) -> None:
+def main(control: str, uid: str) -> None:
+    global UID
+    UID = int(uid)
     for name in PRELOAD:
         __import__(name)
     server = socket.socket(socket.AF_UNIX)
@@ -52,17 +54,17 @@ def main(control: str) -> None:
                 _run_kernel(*json.loads(request))
             status = _wait(pid, conn)
             _kill_the_rest()
-            _as_nobody(_empty_tmp)
+            _as_student(_empty_tmp)
             _send(conn, str(status))
 
 
 def _run_kernel(connection_file: str, memory: str, processes: str, file_size: str) -> None:
-    """In the forked child: limits, `nobody`, then ipykernel; never returns."""
+    """In the forked child: limits, the sandbox user, then ipykernel; never returns."""
     try:
         for limit, value in ((resource.RLIMIT_AS, memory), (resource.RLIMIT_NPROC, processes),
                              (resource.RLIMIT_FSIZE, file_size)):
             resource.setrlimit(limit, (int(value), int(value)))
-        _become_nobody()
+        _become_student()
         os.chdir("/submission")
         os.dup2(os.open(os.devnull, os.O_WRONLY), 1)  # stdout is the grader's pipe
         sys.argv = ["ipykernel_launcher", "-f", connection_file]
@@ -98,23 +100,23 @@ def _kill_the_rest() -> None:
         time.sleep(0.01)  # bubblewrap's init reaps them
 
 
-def _as_nobody(work) -> None:
-    """Run `work` in a child process that is `nobody`, as the kernels are."""
+def _as_student(work) -> None:
+    """Run `work` in a child process that is the sandbox user, as the kernels are."""
     pid = os.fork()
     if pid == 0:
         try:
-            _become_nobody()
+            _become_student()
             work()
         finally:
             os._exit(0)
     os.waitpid(pid, 0)
 
 
-def _become_nobody() -> None:
+def _become_student() -> None:
     if os.geteuid() == 0:
         os.setgroups([])
-        os.setgid(NOBODY)
-        os.setuid(NOBODY)
+        os.setgid(UID)
+        os.setuid(UID)
 
 
 def _empty_tmp() -> None:
@@ -141,4 +143,4 @@ def _send(conn: socket.socket, text: str) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(sys.argv[1], sys.argv[2])

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.chapters import open_chapters
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 # nbgrader runs `alembic` when it creates a gradebook; jupyter-book runs kernels: both need the venv's bin/.
@@ -36,3 +38,9 @@ def book_build(tmp_path_factory):
     build = json.loads(record.read_text())
     assert build["returncode"] == 0, f"the book build failed:\n{build['log'][-5000:]}"
     return ROOT / "_build" / "html", build["log"]
+
+
+@pytest.fixture(scope="session")
+def chapters():
+    """`chapters(id)`: the chapter, its class graded on first use (tests/chapters.py)."""
+    yield from open_chapters()

@@ -45,6 +45,11 @@ def solution(source, extra=()):
 
 
 WRONG = "def double(x):\n    return x"
+# Forks until the worker's sandbox user has no process left; the children sleep.
+FORK_STORM = ("import os, time\nfor _ in range(1000):\n    try:\n        pid = os.fork()\n    except OSError:\n"
+              "        break\n    if pid == 0:\n        time.sleep(30)\n        os._exit(0)\n")
+# True from the third call on: the notebook's own tests call `double` twice, the judge's later.
+LATER = "import time\ncalls = []\n\ndef later():\n    calls.append(1)\n    return len(calls) > 2\n\n"
 RIGHT = "def double(x):\n    return 2 * x"
 
 
@@ -78,6 +83,14 @@ def hostile_class(base, listener_port):
         "repointed": repointed,
         "allclose": solution(WRONG, ["import torch\ntorch.allclose = lambda *a, **k: True"]),
         "hidden_traceback": solution(WRONG.replace("def", "get_ipython().showtraceback = lambda *a, **k: None\ndef")),
+        "fork_storm": solution(FORK_STORM + RIGHT),
+        "agent_slow": solution(LATER + "def double(x):\n    if later():\n        time.sleep(1000)\n    return 2 * x"),
+        "agent_deaf": solution(LATER + "import signal\n\ndef double(x):\n    if later():\n"
+                               "        signal.signal(signal.SIGINT, signal.SIG_IGN)\n        while True:\n"
+                               "            pass\n    return 2 * x"),
+        "agent_garbage": solution(RIGHT + "\nimport socket\nsend = socket.socket.sendall\n"
+                                  "socket.socket.sendall = lambda self, data: send(self, b'garbage' + data[::-1])"),
+        "no_agent": solution(RIGHT + "\nimport socket\nsocket.socket.bind = None"),
     }
     for student, nb in notebooks.items():
         (subs / student).mkdir(parents=True)
@@ -123,6 +136,20 @@ def _cmdline(pid):
         return ""
 
 
+def test_a_fork_storm_is_graded_and_starves_no_one(graded):
+    """Every other student of the batch is graded too (tests above); the storm itself keeps its points."""
+    assert (graded[1]["fork_storm"]["status"], graded[1]["fork_storm"]["score"]) == ("graded", "2")
+
+
+@pytest.mark.parametrize("student", ["agent_slow", "agent_deaf", "agent_garbage", "no_agent"])
+def test_a_kernel_that_does_not_answer_the_judge_scores_nothing(graded, student):
+    """Its tests passed in its own kernel; the judge got no answer (or garbage), so they fail, with a message."""
+    row = graded[1][student]
+    assert (row["status"], row["score"]) == ("graded", "0"), row["message"]
+    assert "did not answer the grader" in row["message"] and row["message"].endswith(".")
+    assert "verdict-mismatch" in row["flags"]
+
+
 @pytest.mark.parametrize("student, status, flags", [
     ("loop", "timeout", ""), ("stubborn", "timeout", ""), ("hog", "memory-limit", ""),
     ("exits", "kernel-died", "os-exit"), ("segfault", "kernel-died", ""),
@@ -155,23 +182,29 @@ def test_flooded_notebook_stays_small(graded):
     assert page.stat().st_size < 2_000_000
 
 
-LEAVE_TRACES = """import os, subprocess, sys
+# Files the next student's kernel would find, or run at start-up (IPython's startup folder, a module that
+# shadows the helper package, a sitecustomize), if they survived.
+PLANTED = ["/tmp/left-behind", "/dev/shm/left-behind", "/submission/left-behind", "/submission/tfs.py",
+           "/submission/sitecustomize.py", "/tmp/.ipython/profile_default/startup/00-planted.py"]
+
+LEAVE_TRACES = f"""import os, subprocess, sys
 subprocess.Popen([sys.executable, "-c", "import time\\nwhile True: time.sleep(1)"], start_new_session=True)
-for folder in ("/tmp", "/dev/shm", "/submission"):
+for path in {PLANTED!r}:
     try:
-        open(os.path.join(folder, "left-behind"), "w").write("secret")
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        open(path, "w").write("raise SystemExit('planted')")
     except OSError:
         pass
 
 def double(x):
     return 2 * x"""
 
-FIND_TRACES = """import os
+FIND_TRACES = f"""import os
 
 def double(x):
-    mine = {1, os.getpid(), os.getppid()}
+    mine = {{1, os.getpid(), os.getppid()}}
     strangers = [p for p in os.listdir("/proc") if p.isdigit() and int(p) not in mine]
-    traces = [f for f in ("/tmp", "/dev/shm", "/submission") if os.path.exists(os.path.join(f, "left-behind"))]
+    traces = [path for path in {PLANTED!r} if os.path.exists(path)]
     return None if strangers or traces else 2 * x"""
 
 
