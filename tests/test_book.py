@@ -260,3 +260,36 @@ def test_exercise_notebooks_have_launch_and_download_buttons(book_build):
     found = {page: launch_button_problems(html_dir / f"{page}.html", page, config)
              for page in exercise_pages()}
     fail_on(found, "exercise pages lack buttons:")
+
+
+# A chapter's number as the table of contents gives it, and a title that repeats it ("3. 3. Attention").
+DOUBLE_NUMBER = re.compile(r"^\s*\d+(\.\d+)*\.\s+(\d+\.|Chapter \d)")
+
+
+def chapter_pages(root: Path = ROOT) -> list[str]:
+    """The reading pages of the numbered chapters, in order: chapter n is the n-th."""
+    return [page for page in toc_pages(root) if re.fullmatch(r"book/ch\d\d_\w+", page)]
+
+
+def numbering_problems(page: Path, number: int) -> list[str]:
+    """The page's title is "n. Title", and no entry of its sidebar carries two numbers."""
+    doc = soup(page)
+    problems = []
+    heading = doc.select_one("article h1")  # not the print-only copy of the title
+    title = " ".join(heading.get_text("").split()).rstrip("#").strip() if heading else ""
+    if not re.fullmatch(rf"{number}\. [^\d].*", title):
+        problems.append(f"the title reads {title!r}, not '{number}. <title>'")
+    for link in doc.select(".bd-sidebar a, nav a"):
+        text = link.get_text(" ", strip=True)
+        if DOUBLE_NUMBER.match(text):
+            problems.append(f"the sidebar entry {text!r} carries two numbers")
+    return problems
+
+
+@pytest.mark.xdist_group("book")
+def test_chapter_titles_carry_one_number(book_build):
+    html_dir, _ = book_build
+    pages = chapter_pages()
+    assert pages, "_toc.yml lists no chapter page"
+    found = {page: numbering_problems(html_dir / f"{page}.html", n) for n, page in enumerate(pages, start=1)}
+    fail_on(found, "chapter numbers:")

@@ -7,6 +7,7 @@ require.js and the widget manager into `_static` (see `make vendor`) so that it 
 
 import functools
 import http.server
+import re
 import shutil
 import threading
 from dataclasses import dataclass, field
@@ -15,7 +16,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.test_book import html_pages, toc_pages
+from tests.test_book import DOUBLE_NUMBER, chapter_pages, html_pages, toc_pages
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -235,3 +236,70 @@ def test_every_built_chapter_page_is_checked(book_build):
     unchecked = sorted(page for page in built if page.startswith("book/") and page not in checked)
     if unchecked:
         pytest.fail("built but not in _toc.yml, so not opened in the browser: " + ", ".join(unchecked))
+
+
+# ---------------------------------------------------------------------------------------------
+# Chinese text and chapter numbers, as the reader sees them
+# ---------------------------------------------------------------------------------------------
+
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "_build" / "screenshots"
+# Marks the innermost element of the article whose own text holds a CJK ideograph; returns that text.
+MARK_CJK = r"""() => {
+  const walker = document.createTreeWalker(document.querySelector('main') || document.body, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    if (/[\u4e00-\u9fff]/.test(node.textContent) && node.parentElement.closest('pre, code, script') === null) {
+      node.parentElement.setAttribute('data-cjk-probe', '');
+      return node.textContent.trim();
+    }
+  }
+  return null;
+}"""
+
+
+def cjk_font_installed() -> bool:
+    import subprocess
+
+    fc_list = shutil.which("fc-list")
+    return bool(fc_list and subprocess.run([fc_list, ":lang=zh"], capture_output=True, text=True).stdout.strip())
+
+
+def fonts_of(context, page, selector: str) -> list[str]:
+    """The platform fonts Chromium used for the text of the element `selector` (DevTools' CSS domain)."""
+    client = context.new_cdp_session(page)
+    client.send("DOM.enable")
+    client.send("CSS.enable")
+    root = client.send("DOM.getDocument", {"depth": 0})["root"]["nodeId"]
+    node = client.send("DOM.querySelector", {"nodeId": root, "selector": selector})["nodeId"]
+    return [font["familyName"] for font in client.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]]
+
+
+@pytest.mark.xdist_group("book")
+@pytest.mark.parametrize("number, docname", list(enumerate(chapter_pages(), start=1)))
+def test_chinese_renders_as_characters_and_the_title_has_one_number(number, docname, site, browser):
+    context = browser.new_context()
+    try:
+        page, _ = open_page(context, f"{site}{docname}.html")
+        title = page.locator("article h1").first.inner_text().strip().rstrip("#").strip()
+        assert re.fullmatch(rf"{number}\. [^\d].*", title), f"the title reads {title!r}"
+        sidebar = page.eval_on_selector_all(".bd-sidebar a", "links => links.map(a => a.innerText.trim())")
+        doubled = [text for text in sidebar if DOUBLE_NUMBER.match(text)]
+        assert not doubled, f"sidebar entries with two numbers: {doubled}"
+        text = page.evaluate(MARK_CJK)
+        if text is None:
+            return
+        if not cjk_font_installed():
+            pytest.skip("no CJK font (`make fonts` installs Debian's fonts-noto-cjk)")
+        fonts = fonts_of(context, page, "[data-cjk-probe]")
+        assert any("CJK" in font or "Hei" in font for font in fonts), f"{text!r} is drawn with {fonts}, no CJK font"
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        probe = page.locator("[data-cjk-probe]").first
+        probe.scroll_into_view_if_needed()
+        (page.locator("table", has=probe).first if page.locator("table", has=probe).count() else probe).screenshot(
+            path=str(SCREENSHOTS / f"book-{Path(docname).name}-chinese.png"))
+        figure = page.locator("#fig-cross-attention img")
+        if figure.count():
+            figure.first.scroll_into_view_if_needed()
+            figure.first.screenshot(path=str(SCREENSHOTS / f"book-{Path(docname).name}-cross-attention.png"))
+        page.close()
+    finally:
+        context.close()

@@ -280,3 +280,22 @@ def test_plain_nbgrader_commands_work_from_the_repository_root(tmp_path):
     graded = subprocess.run([nbgrader, "autograde", chapter], cwd=tmp_path, capture_output=True, text=True)
     assert graded.returncode == 0, graded.stderr
     assert (tmp_path / "autograded" / "ada" / chapter / f"{chapter}.ipynb").is_file()
+
+
+def test_the_book_of_an_export_through_a_chapter_builds_with_no_warning(tmp_path):
+    """The learner's repository cut at chapter 1 is a book of its own: `make book` there passes -W."""
+    from tests.test_book import build_log_problems
+
+    if not (ROOT / "_vendor" / ".installed").is_file():
+        pytest.skip("no _vendor/: `make vendor` copies MathJax and the widget manager from npm")
+    learner = tmp_path / "learner"
+    export(learner, ROOT, through="ch01")
+    (learner / "_vendor").symlink_to(ROOT / "_vendor")  # what `make vendor` makes there from the same package-lock.json
+    done = subprocess.run([str(Path(sys.executable).parent / "jupyter-book"), "build", ".", "--builder", "html",
+                           "-W", "-n", "--keep-going"], cwd=learner, capture_output=True, text=True, timeout=1200)
+    log = done.stdout + done.stderr
+    assert done.returncode == 0, log[-5000:]
+    assert build_log_problems(log) == [], build_log_problems(log)
+    built = {p.relative_to(learner / "_build/html").as_posix() for p in (learner / "_build/html").rglob("*.html")}
+    assert {"book/ch01_tokens.html", "notebooks/ch01_tokens/ch01_tokens.html"} <= built
+    assert not any(page.startswith(("book/ch02", "notebooks/ch02")) for page in built)
