@@ -335,6 +335,7 @@ def _learner_makefile(root: Path) -> str:
     paragraphs = (root / "Makefile").read_text().split("\n\n")
     start = next(i for i, text in enumerate(paragraphs) if text.startswith("# MathJax, require.js"))
     vendor = "\n\n".join(paragraphs[start:start + 2]) + "\n"  # the comment and target, then the rule
+    fonts = next(text for text in paragraphs if text.startswith("# Noto CJK")) + "\n"
     return f"""\
 # Transformers from Scratch, the learner's copy.
 #   make lab    set up .venv on first use, then open the notebooks in JupyterLab
@@ -347,12 +348,12 @@ BIN := $(CURDIR)/$(VENV)/bin
 export PATH := $(BIN):$(PATH)
 VENDOR := _vendor
 
-.PHONY: lab book venv vendor clean
+.PHONY: lab book venv vendor fonts clean
 
 lab: venv
-\t$(BIN)/jupyter lab notebooks
+\t$(BIN)/python -m tfs.lab notebooks
 
-book: venv vendor
+book: venv vendor fonts
 \t$(BIN)/jupyter-book build . --builder html -W -n --keep-going
 
 venv: $(VENV)/.installed
@@ -364,6 +365,7 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 \ttouch $@
 
 {vendor}
+{fonts}
 clean:
 \trm -rf _build $(VENDOR) node_modules $(VENV)
 """

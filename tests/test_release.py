@@ -10,6 +10,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+import yaml
 
 from autograder.course import ROOT
 from autograder.release import (BOOTSTRAP_TAG, HIDDEN, SOLUTION, SOURCE_SITE, ReleaseError, assignment_ids,
@@ -283,14 +284,21 @@ def test_plain_nbgrader_commands_work_from_the_repository_root(tmp_path):
 
 
 def test_the_book_of_an_export_through_a_chapter_builds_with_no_warning(tmp_path):
-    """The learner's repository cut at chapter 1 is a book of its own: `make book` there passes -W."""
-    from tests.test_book import build_log_problems
+    """The learner's repository cut at chapter 1 is a book of its own: `make book` there passes -W.
+
+    Its instructor has set a JupyterHub in `_config.yml`: the notebook's page gets the nbgitpuller button.
+    """
+    from tests.test_book import build_log_problems, launch_button_problems
 
     if not (ROOT / "_vendor" / ".installed").is_file():
         pytest.skip("no _vendor/: `make vendor` copies MathJax and the widget manager from npm")
     learner = tmp_path / "learner"
     export(learner, ROOT, through="ch01")
     (learner / "_vendor").symlink_to(ROOT / "_vendor")  # what `make vendor` makes there from the same package-lock.json
+    config_file = learner / "_config.yml"
+    config_file.write_text(config_file.read_text().replace('jupyterhub_url: ""', 'jupyterhub_url: "https://hub.example.edu"'))
+    config = yaml.safe_load(config_file.read_text())
+    assert config["launch_buttons"]["jupyterhub_url"] == "https://hub.example.edu"
     done = subprocess.run([str(Path(sys.executable).parent / "jupyter-book"), "build", ".", "--builder", "html",
                            "-W", "-n", "--keep-going"], cwd=learner, capture_output=True, text=True, timeout=1200)
     log = done.stdout + done.stderr
@@ -299,3 +307,6 @@ def test_the_book_of_an_export_through_a_chapter_builds_with_no_warning(tmp_path
     built = {p.relative_to(learner / "_build/html").as_posix() for p in (learner / "_build/html").rglob("*.html")}
     assert {"book/ch01_tokens.html", "notebooks/ch01_tokens/ch01_tokens.html"} <= built
     assert not any(page.startswith(("book/ch02", "notebooks/ch02")) for page in built)
+    notebook_page = learner / "_build/html/notebooks/ch01_tokens/ch01_tokens.html"
+    assert launch_button_problems(notebook_page, "notebooks/ch01_tokens/ch01_tokens", config) == []
+    assert "hub.example.edu/hub/user-redirect/git-pull?repo=" in notebook_page.read_text()

@@ -55,13 +55,14 @@ class Precision:
 
     def step(self, loss: torch.Tensor, optimizer: torch.optim.Optimizer, parameters=None,
              clip_norm: float | None = None) -> None:
-        """Backward pass, optional gradient clipping (of the true, unscaled gradients), optimizer step.
+        """Backward pass, gradient clipping unless `clip_norm` is None or 0 (of the true, unscaled
+        gradients), optimizer step.
 
         `parameters` (default: the optimizer's) are the ones clipped to a total norm of `clip_norm`.
         """
-        optimizer.zero_grad(set_to_none=True)
+        optimizer.zero_grad()  # gradients set to None
         self.scaler.scale(loss).backward()
-        if clip_norm is not None:
+        if clip_norm:
             self.scaler.unscale_(optimizer)
             if parameters is None:
                 parameters = [p for group in optimizer.param_groups for p in group["params"]]
@@ -73,14 +74,14 @@ class Precision:
 def has_native_bf16(device: torch.device | str) -> bool:
     """True for a CUDA GPU that computes in bfloat16 natively: compute capability 8.0 or newer
     (A100, H100, RTX 30xx and later). Older GPUs such as Colab's T4 (7.5) only emulate it, slowly."""
-    device = torch.device(device)
-    return device.type == "cuda" and torch.cuda.get_device_capability(device) >= (8, 0)
+    gpu = torch.device(device)
+    return gpu.type == "cuda" and torch.cuda.get_device_capability(gpu) >= (8, 0)
 
 
 def mixed_precision(device: torch.device | str | None = None) -> Precision:
     """bfloat16 autocast on a GPU with native bf16; float16 autocast with a gradient scaler on an
     older GPU (a T4); float32 on the CPU, as everywhere else in the course."""
-    device = torch.device(device) if device is not None else pick_device()
-    if device.type != "cuda":
-        return Precision(device, None)
-    return Precision(device, torch.bfloat16 if has_native_bf16(device) else torch.float16)
+    chosen = pick_device() if device is None else torch.device(device)
+    if chosen.type != "cuda":
+        return Precision(chosen, None)
+    return Precision(chosen, torch.bfloat16 if has_native_bf16(chosen) else torch.float16)
