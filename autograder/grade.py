@@ -44,7 +44,7 @@ from autograder.feedback import FEEDBACK_PREPROCESSORS, summary_html
 from autograder.sandbox import TRUNCATED, Zygote, bwrap_path
 from autograder.scan import TAMPERING, compare_cells, scan_code, student_sources
 from autograder.submissions import Submission, discover, unpack
-from autograder.verdicts import JudgedExecute, judge_plan
+from autograder.verdicts import JudgedExecute, JudgeZygote, judge_plan
 
 STATUSES = ("graded", "invalid-notebook", "missing-notebook", "timeout", "memory-limit", "kernel-died", "error")
 REVIEW = (*TAMPERING, "verdict-mismatch")  # flags that mark a submission for manual review
@@ -233,20 +233,24 @@ class Worker:
         plan = judge_plan(self.released, source, f"sqlite:///{self.folder / 'gradebook.db'}", options.assignment)
         self.plan = self.folder / "judge-plan.json"
         self.plan.write_text(json.dumps(plan))
-        self.zygote = None
+        self.zygote = self.judges = None
         self._start_kernels()
 
     def _start_kernels(self) -> None:
-        """(Re)start the warm kernel factory where it can be used, and nbgrader's API configured for it."""
+        """(Re)start the warm kernel and judge factories where they can be used, and nbgrader's API configured
+        for them."""
         if Zygote.available():
             self.zygote = Zygote.start()
-            multiprocessing.util.Finalize(None, self.zygote.stop, exitpriority=10)  # runs when the worker exits
+            self.judges = JudgeZygote(self.zygote.ipc, int(self.options.memory_gb * 2**30))
+            for factory in (self.zygote, self.judges):
+                multiprocessing.util.Finalize(None, factory.stop, exitpriority=10)  # runs when the worker exits
         self.api = _api(self.folder, settings=autograde_settings(self.options, self.report, self.zygote,
-                                                                 self.plan, self.judged))
+                                                                 self.plan, self.judged, self.judges))
 
     def grade(self, submission: Submission) -> Result:
-        if self.zygote is not None and not self.zygote.alive():
+        if self.zygote is not None and not (self.zygote.alive() and self.judges.alive()):
             self.zygote.stop()
+            self.judges.stop()
             self._start_kernels()
         start = time.monotonic()
         result = self._grade(submission)
@@ -336,13 +340,14 @@ class Worker:
 
 
 def autograde_settings(options: Options, report: Path, zygote: Zygote | None = None, plan: Path | None = None,
-                       judged: Path | None = None) -> dict:
+                       judged: Path | None = None, judges: JudgeZygote | None = None) -> dict:
     """Configuration that plugs the sandbox and the judge into nbgrader's Autograde and the feedback steps into
     GenerateFeedback."""
     steps = Autograde.class_traits()["autograde_preprocessors"].default()
     return {
         "Autograde": {"autograde_preprocessors": [JudgedExecute if s is Execute else s for s in steps]},
-        "JudgedExecute": {"judge_plan": str(plan or ""), "judge_report": str(judged or "")},
+        "JudgedExecute": {"judge_plan": str(plan or ""), "judge_report": str(judged or ""),
+                          "judge_zygote": str(judges.folder) if judges else ""},
         "OverwriteCells": {"add_missing_cells": True},
         "Execute": {"timeout": options.cell_timeout},
         "SandboxKernelManager": {"memory_bytes": int(options.memory_gb * 2**30), "notebook_seconds": options.timeout,

@@ -6,7 +6,8 @@ gradebook. It reaches the student's functions, classes and answers through the c
 in the student's kernel (`channel.py`): every graded name is bound to what the agent sends, data or a
 proxy, and the cells run here, in notebook order.
 
-It reads its plan (JSON) on stdin and writes one JSON line per event on stdout:
+It reads its plan (JSON) on stdin and writes one JSON line per event on stdout (or, forked warm by
+`serve`, both on a socket):
 `{"cell", "passed", "ename", "evalue", "seconds"}` for each test cell, `{"interrupt": true}` when a
 call into the student's code runs past the cell's time (the grader then interrupts the kernel),
 `{"given", "ename", "evalue"}` when a trusted cell fails, and `{"done": true}` at the end.
@@ -16,9 +17,14 @@ import builtins
 import contextlib
 import io
 import json
+import os
+import resource
+import select
 import signal
+import socket
 import sys
 import time
+import traceback
 
 from autograder.channel import GRACE, TESTS_MODULE, Peer, ProtocolError, connect
 
@@ -28,9 +34,48 @@ class CellTimeout(Exception):
 
 
 def main() -> None:
-    plan = json.load(sys.stdin)
-    out = sys.stdout
+    """One judge: the plan on stdin, the events on stdout."""
+    judge(json.load(sys.stdin), sys.stdout)
 
+
+def serve(control: str) -> None:
+    """A warm start for judges: with torch and the helper imported once, fork one judge per connection to
+    the socket `control`. A request is the plan as one JSON line; the events come back on the connection.
+    A judge whose connection closes is killed; one judge runs at a time (a grading worker grades one
+    notebook at a time)."""
+    import tfs.checks  # noqa: F401 (imported here once, for every judge)
+
+    server = socket.socket(socket.AF_UNIX)
+    server.bind(control)
+    server.listen(1)
+    print("ready", flush=True)
+    while True:
+        conn, _ = server.accept()
+        with conn:
+            line = conn.makefile("rb").readline()  # read here: after the fork, data waiting means a hang-up
+            pid = os.fork()
+            if pid == 0:
+                server.close()
+                code = 0
+                try:
+                    stream = conn.makefile("w", encoding="utf-8")
+                    plan = json.loads(line)
+                    resource.setrlimit(resource.RLIMIT_AS, (plan["memory_bytes"], plan["memory_bytes"]))
+                    judge(plan, stream)
+                except BaseException:  # noqa: BLE001 (the grader sees the judge's events end early)
+                    traceback.print_exc()
+                    code = 70
+                os._exit(code)
+            pidfd = os.pidfd_open(pid)
+            ready, _, _ = select.select([pidfd, conn], [], [])
+            if pidfd not in ready:
+                os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            os.close(pidfd)
+
+
+def judge(plan: dict, out) -> None:
+    """Run the plan's cells against the agent at plan["socket"], writing one JSON line per event to `out`."""
     def emit(**event) -> None:
         out.write(json.dumps(event) + "\n")
         out.flush()
@@ -99,4 +144,4 @@ def _install_copy(peer: Peer | None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    serve(sys.argv[1]) if len(sys.argv) > 1 else main()

@@ -13,8 +13,11 @@
 import ast
 import json
 import queue
+import shutil
+import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -38,13 +41,44 @@ AGENT = """def _grader_agent(source, path, timeout):
 _grader_agent(%r, %r, %r)
 del _grader_agent
 """
-# Sets the judge's rlimits (it keeps its own user: it must never share one with students' kernels).
+# Starts the judge (argv: AS, FSIZE) or, with a socket path as the third argument, the judges' warm start.
+# It keeps its own user: it must never share one with students' kernels.
 JUDGE = ("import resource, sys\n"
          "for name, value in zip(('RLIMIT_AS', 'RLIMIT_FSIZE'), sys.argv[1:3]):\n"
          "    resource.setrlimit(getattr(resource, name), (int(value), int(value)))\n"
          f"sys.path.insert(0, {str(PACKAGE.parent)!r})\n"
-         "from autograder.judge import main\n"
-         "main()\n")
+         "from autograder import judge\n"
+         "judge.serve(sys.argv[3]) if len(sys.argv) > 3 else judge.main()\n")
+FILE_BYTES = 256 * 2**20
+
+
+def judge_command(memory_bytes: int, readable: tuple[str, ...], binds: dict | None = None, *extra: str) -> list[str]:
+    """The judge's command line: sandboxed where bubblewrap is, as our own user without capabilities."""
+    command = [sys.executable, "-I", "-c", JUDGE, str(memory_bytes), str(FILE_BYTES), *extra]
+    if bwrap_path():
+        return bwrap_command(command, binds or {}, caps=(), shell=False, readable=(str(PACKAGE), *readable))
+    return command
+
+
+class JudgeZygote:
+    """A grading worker's warm start for judges (`judge.serve`), in a sandbox of its own that sees the
+    worker's kernel socket folder `ipc` (read-only) and its control socket; used beside the kernel `Zygote`."""
+
+    def __init__(self, ipc: Path, memory_bytes: int):
+        self.folder = Path(tempfile.mkdtemp(prefix="tfs-judges-"))
+        self.control = self.folder / "judges"
+        command = judge_command(memory_bytes, (str(ipc),), {self.folder: str(self.folder)}, str(self.control))
+        self.process = subprocess.Popen(command, stdout=subprocess.PIPE, env=kernel_environment(), cwd="/")
+        if self.process.stdout.readline().strip() != b"ready":
+            raise RuntimeError("the judges' warm start did not start")
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def stop(self) -> None:
+        self.process.kill()
+        self.process.wait()
+        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 def is_test(cell) -> bool:
@@ -93,34 +127,42 @@ def defined_names(source: str) -> set[str]:
 
 
 class Judge:
-    """One notebook's judge process, sandboxed, and the events it writes."""
+    """One notebook's judge, forked by the worker's `JudgeZygote` (its folder `warm`) or started cold, and the
+    events it writes."""
 
-    def __init__(self, plan: dict, socket_path: Path, cell_timeout: float, seconds: float, memory_bytes: int):
+    def __init__(self, plan: dict, socket_path: Path, cell_timeout: float, seconds: float, memory_bytes: int,
+                 warm: str = ""):
         self.deadline = time.monotonic() + seconds
         self.events: queue.Queue = queue.Queue()
-        plan = {**plan, "socket": str(socket_path), "connect_timeout": CONNECT_SECONDS, "cell_timeout": cell_timeout}
-        command = [sys.executable, "-I", "-c", JUDGE, str(memory_bytes), str(256 * 2**20)]
-        if bwrap_path():
-            command = bwrap_command(command, {}, caps=(), shell=False, readable=(str(PACKAGE), str(socket_path.parent)))
-        self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                        stderr=subprocess.PIPE, env=kernel_environment(), cwd="/")
-        self.process.stdin.write(json.dumps(plan).encode())
-        self.process.stdin.close()
-        threading.Thread(target=self._read, daemon=True).start()
-        self.stderr: list[bytes] = []
-        threading.Thread(target=lambda: self.stderr.append(self.process.stderr.read()), daemon=True).start()
+        self.process = self.connection = None
+        plan = {**plan, "socket": str(socket_path), "connect_timeout": CONNECT_SECONDS, "cell_timeout": cell_timeout,
+                "memory_bytes": memory_bytes}
+        if warm:
+            self.connection = socket.socket(socket.AF_UNIX)
+            self.connection.connect(str(Path(warm) / "judges"))
+            self.connection.sendall((json.dumps(plan) + "\n").encode())
+            stream = self.connection.makefile("rb")
+        else:
+            self.process = subprocess.Popen(judge_command(memory_bytes, (str(socket_path.parent),)),
+                                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                            env=kernel_environment(), cwd="/")
+            self.process.stdin.write(json.dumps(plan).encode())
+            self.process.stdin.close()
+            stream = self.process.stdout
+        threading.Thread(target=self._read, args=(stream,), daemon=True).start()
 
-    def _read(self) -> None:
-        for line in self.process.stdout:
+    def _read(self, stream) -> None:
+        for line in stream:
             try:
                 self.events.put(json.loads(line))
             except ValueError:
                 continue
         self.events.put(None)
 
-    def verdicts(self, interrupt) -> dict[str, dict]:
-        """Every test cell's verdict, calling `interrupt()` when the judge asks; waits until the judge is done."""
-        found = {}
+    def verdicts(self, interrupt) -> tuple[dict[str, dict], list[dict]]:
+        """Every test cell's verdict and the trusted cells that failed, calling `interrupt()` when the judge asks;
+        returns when the judge is done."""
+        found, given = {}, []
         while True:
             try:
                 event = self.events.get(timeout=max(0.0, self.deadline - time.monotonic()))
@@ -132,13 +174,18 @@ class Judge:
                 interrupt()
             elif "cell" in event:
                 found[str(event["cell"])] = event
+            elif "given" in event:
+                given.append(event)
         self.stop()
-        return found
+        return found, given
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.kill()
-        self.process.wait()
+        if self.connection is not None:
+            self.connection.close()
+        if self.process is not None:
+            if self.process.poll() is None:
+                self.process.kill()
+            self.process.wait()
 
 
 def agent_source(socket_path: Path, seconds: float) -> str:
@@ -186,6 +233,8 @@ class JudgedExecute(SandboxExecute):
 
     judge_plan = Unicode("", help="the judge's plan (`judge_plan`, JSON); empty: the kernel decides").tag(config=True)
     judge_report = Unicode("", help="file where both outcomes of each test cell are written").tag(config=True)
+    judge_zygote = Unicode("", help="folder of the worker's running `JudgeZygote`; empty: start the judge cold").tag(
+        config=True)
 
     def preprocess(self, nb, resources=None, km=None):
         self._judge = None
@@ -205,9 +254,10 @@ class JudgedExecute(SandboxExecute):
         start = time.monotonic()
         socket_path = Path(self.km.connection_file).parent / "grader-agent"
         plan = json.loads(Path(self.judge_plan).read_text())
-        self._judge = Judge(plan, socket_path, self.timeout, self.km.notebook_seconds, self.km.memory_bytes)
+        self._judge = Judge(plan, socket_path, self.timeout, self.km.notebook_seconds, self.km.memory_bytes,
+                            self.judge_zygote)
         reply = self.kc.execute(agent_source(socket_path, CONNECT_SECONDS), silent=True, store_history=False)
-        verdicts = self._judge.verdicts(interrupt=run_sync(self.km.interrupt_kernel))
+        verdicts, given = self._judge.verdicts(interrupt=run_sync(self.km.interrupt_kernel))
         try:
             self.wait_for_reply(reply)  # the agent returns once the judge has hung up
         except Exception:  # noqa: BLE001 (a kernel that does not return is stopped with the notebook)
@@ -215,6 +265,5 @@ class JudgedExecute(SandboxExecute):
         missing = "the grader could not run this test against the notebook's kernel"
         outcomes = apply_verdicts(self.nb.cells, verdicts, missing)
         if self.judge_report:
-            stderr = b"".join(self._judge.stderr).decode(errors="replace")[-2000:]
             Path(self.judge_report).write_text(json.dumps(
-                {"cells": outcomes, "seconds": round(time.monotonic() - start, 3), "stderr": stderr}))
+                {"cells": outcomes, "given": given, "seconds": round(time.monotonic() - start, 3)}))
