@@ -1,6 +1,6 @@
 """Command line of the course's grading pipeline.
 
-    python -m autograder release [IDS...] [--check] [--export DIR]
+    python -m autograder release [IDS...] [--check] [--export DIR [--through chNN]]
     python -m autograder grade SUBMISSIONS --assignment ID --out OUT [--workers N] [--timeout S]
                                [--cell-timeout S] [--memory GB] [--db URL] [--force]
     python -m autograder examples DIR [--assignment ID]
@@ -21,7 +21,8 @@ def main(argv: list[str] | None = None) -> int:
     rel = commands.add_parser("release", help="regenerate notebooks/ from solutions/ through nbgrader")
     rel.add_argument("ids", nargs="*", help="assignment ids (default: every folder in solutions/)")
     rel.add_argument("--check", action="store_true", help="change nothing; fail when notebooks/ is stale")
-    rel.add_argument("--export", type=Path, metavar="DIR", help="then write the student-facing copy to DIR")
+    rel.add_argument("--export", type=Path, metavar="DIR", help="then write the learner's repository to DIR")
+    rel.add_argument("--through", metavar="chNN", help="with --export: only the chapters up to chNN")
     rel.set_defaults(run=_release)
 
     from autograder.grade import Options
@@ -54,7 +55,8 @@ def _release(args) -> int:
     from autograder.release import ReleaseError, release
 
     try:
-        problems = release(args.ids, check=args.check, export_to=args.export, root=args.root.resolve())
+        problems = release(args.ids, check=args.check, export_to=args.export, root=args.root.resolve(),
+                           through=args.through)
     except ReleaseError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

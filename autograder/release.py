@@ -458,34 +458,3 @@ def release(ids: list[str] | None = None, check: bool = False, export_to: Path |
         export(export_to, root, through)
     return []
 
-
-def main(argv: list[str] | None = None) -> int:
-    """`python -m autograder.release [IDS...] [--check] [--export DIR [--through chNN]]`."""
-    import argparse
-    import sys
-
-    parser = argparse.ArgumentParser(prog="python -m autograder.release", description=main.__doc__)
-    parser.add_argument("ids", nargs="*", help="assignment ids (default: every folder in solutions/)")
-    parser.add_argument("--check", action="store_true", help="change nothing; fail when notebooks/ is stale")
-    parser.add_argument("--export", type=Path, metavar="DIR", help="then write the learner's repository to DIR")
-    parser.add_argument("--through", metavar="chNN", help="with --export: only the chapters up to chNN")
-    parser.add_argument("--root", type=Path, default=ROOT, help="the course repository (default: this checkout)")
-    args = parser.parse_args(argv)
-    try:
-        problems = release(args.ids, check=args.check, export_to=args.export, root=args.root.resolve(),
-                           through=args.through)
-    except ReleaseError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
-    for problem in problems:
-        print(problem, file=sys.stderr)
-    if problems:
-        print("notebooks/ is out of date: run `python -m autograder release`", file=sys.stderr)
-        return 1
-    print("notebooks/ is up to date" if args.check else "released to notebooks/"
-          + (f"; exported to {args.export}" if args.export else ""))
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

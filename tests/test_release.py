@@ -173,7 +173,7 @@ def test_export_is_student_facing(tmp_path):
 
 def test_export_through_a_chapter_holds_only_the_chapters_up_to_it(tmp_path):
     export = tmp_path / "export"
-    result = subprocess.run([sys.executable, "-m", "autograder.release", "--export", str(export), "--through", "ch03"],
+    result = subprocess.run([sys.executable, "-m", "autograder", "release", "--export", str(export), "--through", "ch03"],
                             cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     kept = [c for c in CHAPTERS if c <= "ch03~"]
