@@ -156,7 +156,7 @@ class Peer:
         self.classes: dict[str, type] = {}       # see `trusted_class`
         self.rng: torch.Tensor | None = None     # the random state both ends last agreed on
         self.counter = itertools.count(1)
-        self.buffer = b""
+        self.buffer = bytearray()
         self.deadline: float | None = None       # the judge's: when the current test cell must be done
         self.on_deadline = None                  # called once when it passes (the judge asks for an interrupt)
         self.dead = ""
@@ -198,7 +198,7 @@ class Peer:
             else:
                 self.sock.settimeout(None)
             try:
-                chunk = self.sock.recv(1 << 20)
+                chunk = self.sock.recv(max(1 << 16, size - len(self.buffer)))
             except socket.timeout:
                 continue
             except KeyboardInterrupt:  # the agent is interrupted while idle: nothing to stop
@@ -207,7 +207,8 @@ class Peer:
                 self.dead = "the other end closed the channel"
                 raise ProtocolError(self.dead)
             self.buffer += chunk
-        data, self.buffer = self.buffer[:size], self.buffer[size:]
+        data = bytes(self.buffer[:size])
+        del self.buffer[:size]
         return data
 
     # --- requests ------------------------------------------------------------------------------------------

@@ -76,6 +76,7 @@ class Result:
     flags: list[str] = field(default_factory=list)
     cells: dict[str, tuple[float, float]] = field(default_factory=dict)
     seconds: float = 0.0
+    judge_seconds: float = 0.0  # of `seconds`: from the agent's start to the judge's last verdict
     digest: str = ""
 
 
@@ -287,6 +288,7 @@ class Worker:
         result = Result(student, status, _with_note(message, submission.note), flags=sorted(set(flags)),
                         cells=self._scores(student))
         result.score = sum(score for score, _ in result.cells.values())
+        result.judge_seconds = judged.get("seconds", 0.0)
         unanswered = sorted(c for c, o in judged.get("cells", {}).items() if o["error"].startswith(CHANNEL_ERRORS))
         if unanswered:
             result.message += (f" {len(unanswered)} test cell(s) could not be checked because the notebook's kernel "

@@ -3,8 +3,9 @@
     python benchmarks/grading.py [--n 16] [--assignment ch01_tokens] [--workers N]
 
 Stock nbgrader runs serially in a throw-away course folder (one `nbgrader autograde` for the class);
-`grade` runs in parallel, sandboxed, and also writes the feedback. Prints both times, the ratio, whether
-every score agrees, and the per-notebook overhead: the time per notebook to grade the untouched
+`grade` runs in parallel, sandboxed, with the judge deciding every test cell, and also writes the
+feedback. Prints both times, the ratio, whether every score agrees, the judge's share of the time, and
+the per-notebook overhead: the time per notebook to grade the untouched
 notebook, whose cells stop at once (kernel start, imports, nbgrader's own steps).
 """
 
@@ -58,13 +59,14 @@ def stock(notebook: nbformat.NotebookNode, n: int, assignment: str, base: Path) 
     return seconds, scores
 
 
-def ours(notebook: nbformat.NotebookNode, n: int, assignment: str, base: Path, workers: int) -> tuple[float, dict]:
-    """Seconds taken by `grade`, and its scores."""
+def ours(notebook: nbformat.NotebookNode, n: int, assignment: str, base: Path, workers: int) -> tuple[float, dict, float]:
+    """Seconds taken by `grade`, its scores, and the judge's mean seconds a notebook."""
     write_class(base / "submissions", notebook, n, assignment)
     start = time.perf_counter()
     with contextlib.redirect_stdout(io.StringIO()):
         results = grade(base / "submissions", Options(assignment, base / "out", workers=workers))
-    return time.perf_counter() - start, {r.student: r.score for r in results}
+    judge = sum(r.judge_seconds for r in results) / len(results)
+    return time.perf_counter() - start, {r.student: r.score for r in results}, judge
 
 
 def main() -> None:
@@ -83,14 +85,17 @@ def main() -> None:
     for name, notebook, n in (("solved", good, args.n), ("untouched", released, args.overhead_n)):
         with tempfile.TemporaryDirectory() as base:
             stock_s, stock_scores = stock(notebook, n, args.assignment, Path(base))
-            ours_s, our_scores = ours(notebook, n, args.assignment, Path(base), args.workers)
-        times[name] = (stock_s, ours_s, stock_scores == our_scores, n)
-    stock_s, ours_s, agree, n = times["solved"]
+            ours_s, our_scores, judge_s = ours(notebook, n, args.assignment, Path(base), args.workers)
+        times[name] = (stock_s, ours_s, stock_scores == our_scores, n, judge_s)
+    stock_s, ours_s, agree, n, judge_s = times["solved"]
     print(f"{n} solved submissions of {args.assignment}, {os.cpu_count()} cores, {args.workers} workers")
     print(f"  stock nbgrader autograde (serial): {stock_s:7.1f} s  ({stock_s / n:.2f} s a notebook)")
     print(f"  python -m autograder grade:        {ours_s:7.1f} s  ({ours_s / n:.2f} s a notebook)")
     print(f"  ratio: {stock_s / ours_s:.2f}x; every score agrees: {'yes' if agree else 'NO'}")
-    stock_o, ours_o, agree_o, n_o = times["untouched"]
+    per_notebook = ours_s * args.workers / n
+    print(f"  the judge's share: {judge_s:.2f} s of about {per_notebook:.2f} s of worker time a notebook "
+          f"({100 * judge_s / per_notebook:.0f}%: agent, judge and every test cell run again there)")
+    stock_o, ours_o, agree_o, n_o, _ = times["untouched"]
     print(f"  overhead a notebook (untouched notebook, n={n_o}): stock {stock_o / n_o:.2f} s, grade {ours_o / n_o:.2f} s"
           f" (wall clock over {args.workers} workers); scores agree: {'yes' if agree_o else 'NO'}")
 

@@ -141,3 +141,33 @@ def test_without_bubblewrap_grading_warns_and_gives_the_same_scores(toy_class, t
     grade(submissions, Options("toy", plain, workers=1, root=repo))
     assert "student code will run WITHOUT a sandbox" in capsys.readouterr().out
     assert {s: r["score"] for s, r in rows(plain).items()} == {s: r["score"] for s, r in rows(out).items()}
+
+
+HOSTILE_IDS = ["=HYPERLINK(\"x\";\"y\")", "+1", "@SUM(1)", "<img src=x onerror=alert(1)>"]
+
+
+def test_an_archive_cannot_take_the_grader_down_or_reach_the_instructor(toy_class, tmp_path):
+    """A zip bomb, a notebook nested past any recursive parser, and student ids made of HTML or spreadsheet
+    formulas: each ends with a status and a message, the rest of the class is graded, and what the
+    instructor opens is safe (escaped HTML, formulas neutralised in the CSV)."""
+    repo, submissions, _ = toy_class
+    good = (submissions / "ada" / "toy" / "toy.ipynb").read_bytes()
+    archive = tmp_path / "class.zip"
+    with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for student in HOSTILE_IDS:
+            zf.writestr(f"{student}/toy.ipynb", good)
+        zf.writestr("bomb/toy.ipynb", b"\0" * (300 * 2**20))   # 300 MiB that weigh about 300 KiB
+        zf.writestr("deep/toy.ipynb", "[" * 200_000 + "]" * 200_000)
+    assert archive.stat().st_size < 2**20
+    out = tmp_path / "out"
+    grade(archive, Options("toy", out, workers=2, root=repo))
+    table = rows(out)
+    assert table["deep"]["status"] == "invalid-notebook" and table["deep"]["message"].endswith(".")
+    assert table["bomb"]["status"] == "missing-notebook", "the bomb's entry was refused, not unpacked"
+    for student in HOSTILE_IDS:
+        row = table["'" + student if student[0] in "=+-@" else student]
+        assert (row["status"], row["score"]) == ("graded", "2"), row["message"]
+    written = [p for p in tmp_path.rglob("*") if p.is_file() and not p.is_relative_to(out)]
+    assert written == [archive], f"files written outside OUT: {written}"
+    for page in [out / "summary.html", *(out / "feedback").rglob("*.html")]:
+        assert "<img src=x" not in page.read_text(encoding="utf-8"), f"{page} carries the student id's HTML"
