@@ -87,14 +87,14 @@ def is_test(cell) -> bool:
 
 
 def judge_plan(released: nbformat.NotebookNode, source: nbformat.NotebookNode, db_url: str, assignment: str) -> dict:
-    """The trusted cells in notebook order and the graded names, for every notebook of the assignment."""
-    notebook = assignment
+    """The trusted cells in notebook order and the graded names, for every notebook of the assignment (whose
+    notebook is `<assignment>.ipynb`)."""
     cells, given_names = [], set()
     with Gradebook(db_url) as gradebook:
         for cell in released.cells:
             meta = cell.metadata.get("nbgrader", {})
             if is_test(cell):
-                stored = gradebook.find_source_cell(meta["grade_id"], notebook, assignment).source
+                stored = gradebook.find_source_cell(meta["grade_id"], assignment, assignment).source
                 cells.append({"id": meta["grade_id"], "kind": "test", "source": stored})
             elif cell.cell_type == "code" and meta.get("locked") and not meta.get("solution"):
                 cells.append({"id": meta.get("grade_id", ""), "kind": "given", "source": cell.source})
@@ -108,7 +108,8 @@ def judge_plan(released: nbformat.NotebookNode, source: nbformat.NotebookNode, d
 
 
 def defined_names(source: str) -> set[str]:
-    """The names a cell binds at its top level (functions, classes, assignments, imports)."""
+    """The names a cell binds at its top level with functions, classes and assignments (never imports: a module
+    the student imported is not graded, and the tests use the judge's own)."""
     try:
         tree = ast.parse("\n".join("" if line.lstrip().startswith(("%", "!")) else line
                                    for line in source.splitlines()))
@@ -121,8 +122,6 @@ def defined_names(source: str) -> set[str]:
         elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
             for target in node.targets if isinstance(node, ast.Assign) else [node.target]:
                 names |= {n.id for n in ast.walk(target) if isinstance(n, ast.Name)}
-        elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            names |= {(a.asname or a.name).split(".")[0] for a in node.names}
     return names
 
 
