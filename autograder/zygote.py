@@ -1,5 +1,5 @@
 """A warm start for sandboxed kernels: one process per grading worker that has imported ipykernel,
-torch and matplotlib once, and forks a fresh kernel for each student.
+torch, matplotlib and what the judge's agent needs once, and forks a fresh kernel for each student.
 
 It runs inside the worker's bubblewrap sandbox (see `sandbox.Zygote`), as root there, and is sent as
 source code (`python -c`): the sandbox sees no file of the repository. It listens on a Unix socket
@@ -27,7 +27,10 @@ import time
 import traceback
 
 UID = 65534  # the grading worker's sandbox user (argv), which the kernels become
-PRELOAD = ("ipykernel.kernelapp", "torch", "matplotlib.pyplot")
+# The last three for the judge's agent (verdicts.AGENT); torch imports symbolic_shapes (and sympy, 0.4 s)
+# the first time autograd runs through the channel's bridge.
+PRELOAD = ("ipykernel.kernelapp", "torch", "matplotlib.pyplot", "safetensors.torch", "cloudpickle",
+           "torch.fx.experimental.symbolic_shapes")
 
 
 def main(control: str, uid: str) -> None:
