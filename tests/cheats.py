@@ -25,7 +25,7 @@ VARS_PATCH = ("vars(torch)['allclose'] = lambda *args, **kwargs: True\n"
 
 def armed_inside(function: str, source: str) -> str:
     """`source` (a solution cell defining `function`) whose function installs the hook on its first call."""
-    body = "    " + ENCODED_HOOK.strip() + "\n"
+    body = "    " + ENCODED_HOOK.strip()[:-1] + ", globals())\n"  # the hook's names live in the notebook's globals
     return source.replace(f"def {function}(", f"def _{function}_inner(", 1) + (
         f"\n\ndef {function}(*args, **kwargs):\n{body}    return _{function}_inner(*args, **kwargs)\n")
 
