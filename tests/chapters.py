@@ -1,7 +1,8 @@
 """Each chapter graded once per test run, as one class through the course's own grader.
 
 A chapter's class holds its solution, the untouched student notebook, one submission per mutant in
-tests/mutants/<chapter>.py and, for some chapters, the cheats of tests/cheats.py. The `chapters`
+tests/mutants/<chapter>.py, the honest variants of tests/variants/<chapter>.py (a few submissions,
+each holding one variant of every cell) and, for some chapters, the cheats of tests/cheats.py. The `chapters`
 fixture (conftest.py) opens a chapter on first use, so that every test of it reads the same results.
 """
 
@@ -19,12 +20,22 @@ from autograder.course import ROOT
 from autograder.grade import Options, Result, grade
 from autograder.release import assignment_ids
 from tests.cheats import cheats
+from tests.variants import Variant, submissions
 
 CHAPTERS = assignment_ids()
 
 
 def mutants(chapter):
     return importlib.import_module(f"tests.mutants.{chapter}").MUTANTS
+
+
+def variants(chapter) -> list[Variant]:
+    return importlib.import_module(f"tests.variants.{chapter}").VARIANTS
+
+
+def variant_submission(chapter, variant: Variant) -> str:
+    """The name of the submission in the chapter's class that holds `variant`."""
+    return next(name for name, held in submissions(variants(chapter)).items() if variant in held)
 
 
 def solution_cells(nb):
@@ -49,10 +60,12 @@ class Chapter:
         return nb
 
     def hidden(self) -> dict[str, Result]:
-        """Graded against the instructor's tests: the solution, the untouched notebook, every mutant."""
+        """Graded against the instructor's tests: the solution, the untouched notebook, mutants, variants."""
         if "hidden" not in self._graded:
             class_ = {"solution": self.submission(), "untouched": self.released}
             class_ |= {m.name: self.submission(**{m.cell: m.source}) for m in mutants(self.id)}
+            class_ |= {name: self.submission(**{v.cell: v.source for v in held})
+                       for name, held in submissions(variants(self.id)).items()}
             class_ |= {name: nb for name, (nb, _) in cheats(self).items()}
             self._graded["hidden"] = self._grade("hidden", class_, ROOT)
         return self._graded["hidden"]

@@ -2,8 +2,9 @@
 
 For each chapter in solutions/ (discovered), one class of submissions is graded with
 `autograder.grade` (nbgrader's Autograde, each notebook in the sandbox): the solution, the
-untouched student notebook, and one submission per mutant in tests/mutants/<chapter>.py. The
-solution must score full marks, the untouched notebook zero, and every mutant must lose points.
+untouched student notebook, one submission per mutant in tests/mutants/<chapter>.py and the honest
+variants of tests/variants/<chapter>.py. The solution and every variant must score full marks, the
+untouched notebook zero, and every mutant must lose points.
 A mutant marked `visible_passes` must also keep full marks when graded against the student
 notebook's visible tests alone, which shows what the hidden tests add.
 """
@@ -14,7 +15,8 @@ import nbformat
 import pytest
 
 from autograder.course import ROOT
-from tests.chapters import CHAPTERS, by_chapter, failing, mutants, solution_cells
+from tests.chapters import CHAPTERS, by_chapter, failing, mutants, solution_cells, variant_submission, variants
+from tests.mutants import solution_with
 
 
 @pytest.mark.parametrize("chapter", [by_chapter(c) for c in CHAPTERS])
@@ -22,6 +24,7 @@ def test_solution_scores_full_marks(chapters, chapter):
     result = chapters(chapter).hidden()["solution"]
     assert result.status == "graded", result.message
     assert result.max_score > 0 and result.score == result.max_score, f"the solution fails {failing(result)}"
+    assert not result.flags, result.flags
 
 
 @pytest.mark.parametrize("chapter", [by_chapter(c) for c in CHAPTERS])
@@ -63,3 +66,32 @@ def test_mutant_passes_the_visible_tests(chapters, chapter, mutant):
     assert result.status == "graded", result.message
     assert result.score == result.max_score, \
         f"mutant {mutant.name} fails visible tests {failing(result)}; mark it visible_passes=False"
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_every_exercise_has_enough_variants(chapter):
+    source = nbformat.read(ROOT / "solutions" / chapter / f"{chapter}.ipynb", as_version=4)
+    cells = solution_cells(source)
+    found = variants(chapter)
+    names = {v.name for v in found} | {m.name for m in mutants(chapter)}
+    assert len(names) == len(found) + len(mutants(chapter)), "variant names must be unique, and not a mutant's"
+    assert not {v.cell for v in found} - set(cells), "a variant names a cell that is not a solution cell"
+    count = Counter(v.cell for v in found)
+    for grade_id in cells:
+        if not grade_id.startswith("answer_"):  # a concept check has one right answer
+            assert count[grade_id] >= 2, f"{grade_id} has {count[grade_id]} honest variants; at least 2 are needed"
+    for variant in found:
+        assert variant.source.strip() != solution_with(chapter, variant.cell).strip(), f"{variant.name} is the solution itself"
+
+
+
+@pytest.mark.parametrize("chapter, variant", [by_chapter(c, v, id=f"{c}-{v.name}") for c in CHAPTERS
+                                              for v in variants(c)])
+def test_variant_keeps_full_marks(chapters, chapter, variant):
+    """A correct alternative solution, graded with the other variants of its submission, loses nothing."""
+    name = variant_submission(chapter, variant)
+    result = chapters(chapter).hidden()[name]
+    assert result.status == "graded", result.message
+    assert result.score == result.max_score, \
+        f"{name} (holding {variant.name}) fails {failing(result)}: a hidden test rejects correct code"
+    assert not result.flags, f"{name} is flagged {result.flags}"
