@@ -194,6 +194,19 @@ MUTANTS = [
 ''',
     ),
     Mutant(
+        # the range check most learners write: right for every non-empty input, but min() and
+        # max() of an empty tensor raise a RuntimeError
+        name="one_hot_min_max_check_crashes_on_empty",
+        cell="one_hot",
+        visible_passes=True,
+        source='''def one_hot(ids, num_classes):
+    ids = torch.as_tensor(ids)
+    if ids.min() < 0 or ids.max() >= num_classes:
+        raise ValueError("id out of range")
+    return (ids[..., None] == torch.arange(num_classes)).float()
+''',
+    ),
+    Mutant(
         name="one_hot_calls_the_builtin",
         cell="one_hot",
         visible_passes=True,
@@ -289,12 +302,36 @@ def one_hot(ids, num_classes):
     return unit @ unit.T
 ''',
     ),
+    Mutant(
+        # the usual guard against 0 / 0, but an eps added to every length shrinks short rows:
+        # a row of length 1e-6 gets similarity 0.25 with itself
+        name="cosine_eps_added_to_the_lengths",
+        cell="cosine_similarity_matrix",
+        visible_passes=True,
+        source='''def cosine_similarity_matrix(x):
+    unit = x / (x.norm(dim=1, keepdim=True) + 1e-6)
+    return unit @ unit.T
+''',
+    ),
+    Mutant(
+        # the right numbers from the built-in the exercise asks to write by hand
+        name="cosine_calls_the_builtin",
+        cell="cosine_similarity_matrix",
+        visible_passes=True,
+        source='''import torch.nn.functional as F
+
+
+def cosine_similarity_matrix(x):
+    return F.cosine_similarity(x[:, None, :], x[None, :, :], dim=-1)
+''',
+    ),
     # ---- concept checks --------------------------------------------------------------------
     Mutant(
-        name="answer_orthogonal_ids_close",
+        # only the diagonal: forgets that the two vectors of id 3 are the same vector
+        name="answer_orthogonal_diagonal_only",
         cell="answer_orthogonal",
         visible_passes=True,
-        source='answer_orthogonal = "b"\n',
+        source="answer_orthogonal = 3\n",
     ),
     Mutant(
         name="answer_lookup_rounding",
@@ -306,6 +343,6 @@ def one_hot(ids, num_classes):
         name="answer_ids_order_nearby_ids",
         cell="answer_ids_order",
         visible_passes=True,
-        source='answer_ids_order = "a"\n',
+        source='answer_ids_order = "b"\n',
     ),
 ]
