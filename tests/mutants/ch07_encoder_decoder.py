@@ -28,6 +28,11 @@ MUTANTS = [
     Mutant("layernorm_ignores_eps", "LayerNorm",
            _edited("LayerNorm", ("torch.sqrt(variance + self.eps)", "torch.sqrt(variance + 1e-5)")),
            visible_passes=True),
+    # the built-in: right values, but the exercise is to write it
+    Mutant("layernorm_calls_builtin", "LayerNorm",
+           _edited("LayerNorm", ("return (x - mean) / torch.sqrt(variance + self.eps) * self.weight + self.bias",
+                                 "return F.layer_norm(x, x.shape[-1:], self.weight, self.bias, self.eps)")),
+           visible_passes=True),
     # ---- PositionwiseFeedForward -----------------------------------------------------------
     Mutant("ffn_gelu_ignored", "PositionwiseFeedForward",
            _edited("PositionwiseFeedForward", ("self.activation = activations[activation]",
@@ -59,6 +64,19 @@ MUTANTS = [
     Mutant("encoder_mask_dropped", "EncoderLayer",
            _edited("EncoderLayer", ("self.self_attn(z, z, z, src_mask)", "self.self_attn(z, z, z)")),
            visible_passes=True),
+    # dropout only inside the sub-layers, none on the residual branches
+    Mutant("encoder_no_residual_dropout", "EncoderLayer",
+           _edited("EncoderLayer", ("return self.dropout(self.self_attn(z, z, z, src_mask)[0])",
+                                    "return self.self_attn(z, z, z, src_mask)[0]"),
+                   ("return x + self.dropout(self.ff(self.norm2(x)))", "return x + self.ff(self.norm2(x))"),
+                   ("return self.norm2(x + self.dropout(self.ff(x)))", "return self.norm2(x + self.ff(x))")),
+           visible_passes=True),
+    # post-norm with the dropout after the norm instead of on the branch
+    Mutant("encoder_dropout_after_norm", "EncoderLayer",
+           _edited("EncoderLayer", ("x = self.norm1(x + attend(x))",
+                                    "x = self.dropout(self.norm1(x + self.self_attn(x, x, x, src_mask)[0]))"),
+                   ("return self.norm2(x + self.dropout(self.ff(x)))", "return self.dropout(self.norm2(x + self.ff(x)))")),
+           visible_passes=True),
     # ---- DecoderLayer ----------------------------------------------------------------------
     Mutant("decoder_cross_attends_to_itself", "DecoderLayer",
            _edited("DecoderLayer", ("self.cross_attn(z, memory, memory, memory_mask)",
@@ -73,6 +91,17 @@ MUTANTS = [
     Mutant("decoder_pre_norm_memory_normalised", "DecoderLayer",
            _edited("DecoderLayer", ("self.cross_attn(z, memory, memory, memory_mask)",
                                     "self.cross_attn(z, self.norm2(memory), self.norm2(memory), memory_mask)"))),
+    Mutant("decoder_no_residual_dropout", "DecoderLayer",
+           _edited("DecoderLayer", ("return self.dropout(self.self_attn(z, z, z, tgt_mask)[0])",
+                                    "return self.self_attn(z, z, z, tgt_mask)[0]"),
+                   ("return self.dropout(self.cross_attn(z, memory, memory, memory_mask)[0])",
+                    "return self.cross_attn(z, memory, memory, memory_mask)[0]"),
+                   ("return self.dropout(self.ff(z))", "return self.ff(z)")),
+           visible_passes=True),
+    Mutant("decoder_dropout_after_norm", "DecoderLayer",
+           _edited("DecoderLayer", ("y = self.norm1(y + attend(y))", "y = self.dropout(self.norm1(y + attend(y)))"),
+                   ("return self.norm3(y + feed(y))", "return self.dropout(self.norm3(y + self.ff(y)))")),
+           visible_passes=True),
     # ---- Encoder ---------------------------------------------------------------------------
     Mutant("encoder_stack_always_final_norm", "Encoder",
            _edited("Encoder", ("self.norm = LayerNorm(d_model) if norm_first else None",
@@ -92,5 +121,6 @@ MUTANTS = [
            _edited("Decoder", ("y = layer(y, memory, tgt_mask, memory_mask)", "y = layer(y, memory, memory_mask, tgt_mask)"))),
     # ---- concept checks --------------------------------------------------------------------
     Mutant("answer_layernorm_speed", "answer_layernorm", 'answer_layernorm = "a"\n'),
-    Mutant("answer_ffn_mixes_positions", "answer_ffn", 'answer_ffn = "a"\n'),
+    # the FFN counted against the attention's weights alone, as if it were as large
+    Mutant("answer_ffn_half", "answer_ffn", 'answer_ffn = 0.5\n'),
 ]
