@@ -336,6 +336,15 @@ MUTANTS = [
     return [(vocab.itos[j], s) for s, j in list(zip(top.values.tolist(), top.indices.tolist()))[1:]]
 ''',
     ),
+    Mutant(
+        # divides by the lengths without a guard: a zero row gives 0 / 0 = NaN, and topk ranks
+        # NaN above every real cosine
+        name="similar_nan_for_zero_rows",
+        cell="most_similar",
+        visible_passes=True,
+        source=_solution("most_similar", ("unit = F.normalize(embeddings, dim=-1)",
+                                          "unit = embeddings / embeddings.norm(dim=-1, keepdim=True)")),
+    ),
     # ---- concept checks ------------------------------------------------------------------------
     Mutant("answer_one_hot_wrong", "answer_one_hot", "answer_one_hot = 1\n"),
     Mutant("answer_cost_wrong", "answer_cost", "answer_cost = 10000\n"),
