@@ -22,6 +22,11 @@ MUTANTS = [
     # the pad id of one tokenizer, hard-coded
     Mutant("padding_pad_id_zero", "padding_mask",
            "def padding_mask(ids, pad_id):\n    return (ids != 0)[:, None, None, :]\n", visible_passes=True),
+    # a learner's loop over Python lists: a new tensor on the CPU whatever the device of ids
+    Mutant("padding_on_the_cpu", "padding_mask",
+           "def padding_mask(ids, pad_id):\n"
+           "    return torch.tensor([[token != pad_id for token in row] for row in ids.tolist()])[:, None, None, :]\n",
+           visible_passes=True),
     Mutant("padding_float_mask", "padding_mask",
            "def padding_mask(ids, pad_id):\n    return (ids != pad_id).float()[:, None, None, :]\n"),
     # ---- causal_mask -----------------------------------------------------------------------
@@ -39,6 +44,10 @@ MUTANTS = [
     Mutant("causal_uint8_mask", "causal_mask",
            "def causal_mask(T, device=None):\n"
            "    return torch.ones(T, T, dtype=torch.uint8, device=device).tril()[None, None]\n",
+           visible_passes=True),
+    # the device argument accepted and forgotten: the mask is always on the CPU
+    Mutant("causal_ignores_device", "causal_mask",
+           "def causal_mask(T, device=None):\n    return torch.ones(T, T, dtype=torch.bool).tril()[None, None]\n",
            visible_passes=True),
     # ---- combine_masks ---------------------------------------------------------------------
     Mutant("combine_or", "combine_masks", _edited("combine_masks", ("combined & mask", "combined | mask"))),
@@ -66,33 +75,47 @@ MUTANTS = [
            "            combined = combined & mask\n"
            "    return combined\n",
            visible_passes=True),
-    # ---- masked_softmax --------------------------------------------------------------------
-    # the -1e9 of many tutorials, without a guard: fully masked rows come out uniform
-    Mutant("softmax_minus_1e9", "masked_softmax",
-           "def masked_softmax(scores, mask, dim=-1):\n"
-           "    if mask is not None:\n"
-           "        scores = scores.masked_fill(~mask, -1e9)\n"
-           "    return torch.softmax(scores, dim=dim)\n"),
-    Mutant("softmax_minus_inf_no_guard", "masked_softmax",
-           "def masked_softmax(scores, mask, dim=-1):\n"
-           "    if mask is not None:\n"
-           "        scores = scores.masked_fill(~mask, float('-inf'))\n"
-           "    return torch.softmax(scores, dim=dim)\n"),
-    Mutant("softmax_mask_after", "masked_softmax",
-           "def masked_softmax(scores, mask, dim=-1):\n"
-           "    weights = torch.softmax(scores, dim=dim)\n"
-           "    return weights if mask is None else weights * mask\n"),
-    Mutant("softmax_ignores_dim", "masked_softmax",
-           _edited("masked_softmax", ("torch.softmax(blocked, dim=dim)", "torch.softmax(blocked, dim=-1)"),
-                   ("mask.any(dim=dim, keepdim=True)", "mask.any(dim=-1, keepdim=True)")),
+    # starts from a tensor of ones made on the CPU: an error next to masks on a GPU
+    Mutant("combine_starts_on_the_cpu", "combine_masks",
+           "def combine_masks(*masks):\n"
+           "    present = [m for m in masks if m is not None]\n"
+           "    if not present:\n"
+           "        return None\n"
+           "    combined = torch.ones(torch.broadcast_shapes(*(m.shape for m in present)), dtype=torch.bool)\n"
+           "    for mask in present:\n"
+           "        combined = combined & mask\n"
+           "    return combined\n",
            visible_passes=True),
-    Mutant("softmax_float32_always", "masked_softmax",
-           _edited("masked_softmax", ("return torch.softmax(blocked, dim=dim).masked_fill(~mask, 0.0)",
-                                      "return torch.softmax(blocked.float(), dim=dim).masked_fill(~mask, 0.0)"))),
+    # ---- packed_document_mask --------------------------------------------------------------
+    # the triangle made on the CPU: right values, and an error next to doc_ids on a GPU
+    Mutant("packed_triangle_on_the_cpu", "packed_document_mask",
+           _edited("packed_document_mask", ("causal_mask(doc_ids.shape[1], device=doc_ids.device)[0]",
+                                            "torch.ones(doc_ids.shape[1], doc_ids.shape[1], dtype=torch.bool).tril()")),
+           visible_passes=True),
+    # padding as a document of its own: padding positions attend to each other
+    Mutant("packed_ignores_padding", "packed_document_mask",
+           _edited("packed_document_mask", ("same & real[:, :, None] & real[:, None, :]", "same"))),
+    # only -1 is padding, though the statement says every negative id is
+    Mutant("packed_minus_one_only", "packed_document_mask",
+           _edited("packed_document_mask", ("real = doc_ids >= 0", "real = doc_ids != -1")), visible_passes=True),
+    # the causal argument ignored: always causal
+    Mutant("packed_always_causal", "packed_document_mask",
+           _edited("packed_document_mask", ("    if causal:\n        mask = mask &", "    mask = mask &"))),
+    # a document may read the documents before it (ids compared with >=, not ==)
+    Mutant("packed_reads_earlier_documents", "packed_document_mask",
+           _edited("packed_document_mask", ("doc_ids[:, :, None] == doc_ids[:, None, :]",
+                                            "doc_ids[:, :, None] >= doc_ids[:, None, :]"))),
+    # id 0 taken for padding, as pad_id was in exercise 1
+    Mutant("packed_zero_is_padding", "packed_document_mask",
+           _edited("packed_document_mask", ("real = doc_ids >= 0", "real = doc_ids > 0"))),
     # ---- leaks_future ----------------------------------------------------------------------
     # checks only whether output 0 sees anything after it
     Mutant("leaks_first_position_only", "leaks_future",
            _edited("leaks_future", ("for t in range(T - 1):", "for t in range(min(1, T - 1)):")),
+           visible_passes=True),
+    # looks only at the next position: a layer that reads two or more ahead goes unnoticed
+    Mutant("leaks_next_position_only", "leaks_future",
+           _edited("leaks_future", ("(grad[0, t + 1:] != 0).any()", "(grad[0, t + 1] != 0).any()")),
            visible_passes=True),
     # looks at the past instead of the future
     Mutant("leaks_checks_the_past", "leaks_future",
@@ -114,8 +137,9 @@ MUTANTS = [
            _edited("leaks_future", ("(y[0, t] * probe).sum()", "y[0, t].sum()"),
                    ("(grad[0, t + 1:] != 0).any()", "(grad[0, t + 1:].abs() > 1e-4).any()"))),
     # ---- concept checks --------------------------------------------------------------------
-    Mutant("answer_all_masked_zeros", "answer_all_masked", 'answer_all_masked = "a"\n'),
+    # padding counted as a document of its own (3 more pairs)
+    Mutant("answer_pairs_padding_counted", "answer_pairs", "answer_pairs = 15\n"),
     Mutant("answer_causal_everywhere", "answer_causal", 'answer_causal = "d"\n'),
-    Mutant("answer_parallel_padding", "answer_parallel", 'answer_parallel = "b"\n'),
-    Mutant("answer_after_same", "answer_after", 'answer_after = "a"\n'),
+    Mutant("answer_parallel_padding", "answer_parallel", 'answer_parallel = "a"\n'),
+    Mutant("answer_after_same", "answer_after", 'answer_after = "b"\n'),
 ]
