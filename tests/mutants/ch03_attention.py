@@ -307,6 +307,31 @@ MUTANTS = [
             ("    d_k = Q.shape[-1]\n", "    Q, K, V = Q.float(), K.float(), V.float()\n    d_k = Q.shape[-1]\n"),
         ),
     ),
+    Mutant(
+        # an additive -inf bias, and nan_to_num to clean the fully masked rows: the output is
+        # right, but the NaN of those rows flows back through the addition, so Q and K get NaN
+        # gradients (masked_fill before the softmax stops them)
+        name="sdpa_additive_bias_nan_to_num",
+        cell="scaled_dot_product_attention",
+        visible_passes=True,
+        source=SDPA_HEAD + '''    scores = Q @ K.transpose(-2, -1) / math.sqrt(Q.shape[-1])
+    if mask is not None:
+        bias = torch.zeros(mask.shape, dtype=scores.dtype).masked_fill(~mask, float("-inf"))
+        scores = scores + bias
+    weights = torch.nan_to_num(softmax(scores, dim=-1), nan=0.0)
+    return weights @ V, weights
+''',
+    ),
+    Mutant(
+        # the output from the built-in the exercise asks to write, the weights by hand
+        name="sdpa_calls_the_builtin",
+        cell="scaled_dot_product_attention",
+        visible_passes=True,
+        source=_sdpa_with(
+            ("    return weights @ V, weights",
+             "    return F.scaled_dot_product_attention(Q, K, V, attn_mask=mask), weights"),
+        ),
+    ),
     # ---- concept checks --------------------------------------------------------------------
     Mutant(name="answer_variance_is_the_std", cell="answer_variance", source="answer_variance = 8\n"),
     Mutant(name="answer_variance_is_one", cell="answer_variance", source="answer_variance = 1.0\n"),
