@@ -1,5 +1,6 @@
 """Honest variants for ch02_word2vec: correct alternative solutions that must keep full marks."""
 
+from tests.mutants.ch02_word2vec import CBOW_INIT, SGNS_INIT
 from tests.variants import Variant
 
 VARIANTS = [
@@ -53,51 +54,23 @@ VARIANTS = [
     return torch.tensor(contexts, dtype=torch.long), torch.tensor(centres, dtype=torch.long)
 '''),
     # ---- CBOW ------------------------------------------------------------------------------
-    Variant("cbow_sum_divided_functional_linear", "CBOW", '''class CBOW(nn.Module):
-    def __init__(self, vocab_size, dim):
-        super().__init__()
-        self.in_embed = nn.Embedding(vocab_size, dim)
-        self.out = nn.Linear(dim, vocab_size, bias=False)
-
-    def forward(self, contexts):
+    Variant("cbow_sum_divided_functional_linear", "CBOW", CBOW_INIT + '''    def forward(self, contexts):
         h = self.in_embed(contexts).sum(dim=1) / contexts.shape[1]
         return F.linear(h, self.out.weight)
 '''),
-    Variant("cbow_einsum_weight", "CBOW", '''class CBOW(nn.Module):
-    def __init__(self, vocab_size, dim):
-        super().__init__()
-        self.in_embed = nn.Embedding(vocab_size, dim)
-        self.out = nn.Linear(dim, vocab_size, bias=False)
-
-    def forward(self, contexts):
+    Variant("cbow_einsum_weight", "CBOW", CBOW_INIT + '''    def forward(self, contexts):
         h = torch.mean(self.in_embed(contexts), dim=-2)           # [N, dim]
         return torch.einsum("nd,vd->nv", h, self.out.weight)
 '''),
     # ---- SkipGramNegSampling ---------------------------------------------------------------
     # bmm for the negatives, softplus for -log(sigmoid)
-    Variant("sgns_bmm_softplus", "SkipGramNegSampling", '''class SkipGramNegSampling(nn.Module):
-    def __init__(self, vocab_size, dim):
-        super().__init__()
-        self.in_embed = nn.Embedding(vocab_size, dim)
-        self.out_embed = nn.Embedding(vocab_size, dim)
-
-    def forward(self, center, context, negatives):
-        v = self.in_embed(center)                                               # [N, dim]
-        positive = torch.bmm(self.out_embed(context).unsqueeze(1), v.unsqueeze(2)).reshape(-1)   # [N]
-        negative = torch.bmm(self.out_embed(negatives), v.unsqueeze(2)).squeeze(2)              # [N, K]
+    Variant("sgns_bmm_softplus", "SkipGramNegSampling", SGNS_INIT + '''        positive = torch.bmm(u_o.unsqueeze(1), v.unsqueeze(2)).reshape(-1)   # [N]
+        negative = torch.bmm(u_k, v.unsqueeze(2)).squeeze(2)                  # [N, K]
         return (F.softplus(-positive) + F.softplus(negative).sum(dim=1)).mean()
 '''),
     # einsum, and the two log-sigmoid terms summed before the minus sign
-    Variant("sgns_einsum_logsigmoid", "SkipGramNegSampling", '''class SkipGramNegSampling(nn.Module):
-    def __init__(self, vocab_size, dim):
-        super().__init__()
-        self.in_embed = nn.Embedding(vocab_size, dim)
-        self.out_embed = nn.Embedding(vocab_size, dim)
-
-    def forward(self, center, context, negatives):
-        v = self.in_embed(center)
-        positive = torch.einsum("nd,nd->n", self.out_embed(context), v)
-        negative = torch.einsum("nkd,nd->nk", self.out_embed(negatives), v)
+    Variant("sgns_einsum_logsigmoid", "SkipGramNegSampling", SGNS_INIT + '''        positive = torch.einsum("nd,nd->n", u_o, v)
+        negative = torch.einsum("nkd,nd->nk", u_k, v)
         return -(F.logsigmoid(positive) + F.logsigmoid(-negative).sum(-1)).mean()
 '''),
     # ---- noise_distribution ----------------------------------------------------------------
