@@ -26,6 +26,12 @@ MUTANTS = [
     Mutant("shift_ignores_bos_id", "shift_right",
            _edited("shift_right", ("torch.full_like(labels[:, :1], bos_id)", "torch.full_like(labels[:, :1], BOS_ID)")),
            visible_passes=True),
+    # the BOS column made on the CPU: crashes on a GPU
+    Mutant("shift_bos_on_cpu", "shift_right",
+           "def shift_right(labels, bos_id):\n"
+           "    bos = torch.full((labels.shape[0], 1), bos_id, dtype=labels.dtype)\n"
+           "    return torch.cat([bos, labels[:, :-1]], dim=1)\n",
+           visible_passes=True),
     # ---- make_masks ------------------------------------------------------------------------
     Mutant("masks_true_means_blocked", "make_masks",
            _edited("make_masks", ("return src_mask, tgt_mask", "return ~src_mask, ~tgt_mask"))),
@@ -39,12 +45,21 @@ MUTANTS = [
            _edited("make_masks", ("padding_mask(tgt_in, pad_id) & causal",
                                   "padding_mask(tgt_in, pad_id).transpose(-1, -2) & causal")),
            visible_passes=True),
+    # the causal mask made on the CPU whatever the ids' device
+    Mutant("masks_causal_on_cpu", "make_masks",
+           _edited("make_masks", ("causal_mask(tgt_in.shape[1], tgt_in.device)  #", "causal_mask(tgt_in.shape[1])  #")),
+           visible_passes=True),
     Mutant("masks_upper_triangle", "make_masks",
            _edited("make_masks", ("causal_mask(tgt_in.shape[1], tgt_in.device)  #",
                                   "causal_mask(tgt_in.shape[1], tgt_in.device).transpose(-1, -2)  #"))),
     # ---- Transformer -----------------------------------------------------------------------
     Mutant("transformer_no_sqrt_d_scale", "Transformer",
            _edited("Transformer", ("embedding(ids) * math.sqrt(self.d_model)", "embedding(ids)")),
+           visible_passes=True),
+    # the positions computed at every call, on the CPU: right values, crashes on a GPU
+    Mutant("transformer_positions_on_cpu", "Transformer",
+           _edited("Transformer", (" + self.pe[: ids.shape[1]]",
+                                   " + sinusoidal_positional_encoding(ids.shape[1], self.d_model)")),
            visible_passes=True),
     Mutant("transformer_untied_output", "Transformer",
            _edited("Transformer", ("        self.out.weight = self.tgt_embed.weight"
@@ -73,6 +88,12 @@ MUTANTS = [
                     "torch.full_like(log_probs, self.smoothing / (self.vocab_size - 1))"),
                    ("smoothed.scatter_add_(1, target, torch.full_like(smoothed[:, :1], 1.0 - self.smoothing))",
                     "smoothed.scatter_(1, target, 1.0 - self.smoothing)")),
+           visible_passes=True),
+    # the built-in: right values, but the exercise is to write it
+    Mutant("smoothing_calls_builtin", "LabelSmoothingLoss",
+           _edited("LabelSmoothingLoss", ("return per_token[keep].mean()",
+                                          "return F.cross_entropy(logits, target.squeeze(1).masked_fill(~keep, self.ignore_index),\n"
+                                          "                               label_smoothing=self.smoothing, ignore_index=self.ignore_index)")),
            visible_passes=True),
     # padding counted in the mean
     Mutant("smoothing_ignored_in_mean", "LabelSmoothingLoss",
@@ -107,6 +128,7 @@ MUTANTS = [
            visible_passes=True),
     Mutant("train_no_clipping", "train_epoch",
            _edited("train_epoch", ("        if clip_norm is not None:\n"
+                                   "            scaler.unscale_(optimizer)                   # clip the true gradients\n"
                                    "            nn.utils.clip_grad_norm_(model.parameters(), clip_norm)\n", "")),
            visible_passes=True),
     Mutant("train_scheduler_not_stepped", "train_epoch",
@@ -124,6 +146,10 @@ MUTANTS = [
            _edited("greedy_decode", ("        if ended.all():\n            break\n", ""))),
     Mutant("greedy_no_padding_after_eos", "greedy_decode",
            _edited("greedy_decode", (".argmax(dim=-1).masked_fill(ended, pad_id)", ".argmax(dim=-1)"))),
+    # the decoder called without the causal mask: the last position is right, the earlier ones see the future
+    Mutant("greedy_no_causal_mask", "greedy_decode",
+           _edited("greedy_decode", ("causal_mask(out.shape[1], src.device))", "None)")),
+           visible_passes=True),
     Mutant("greedy_keeps_bos", "greedy_decode",
            _edited("greedy_decode", ("return out[:, 1:]", "return out"))),
     Mutant("greedy_pads_with_zero", "greedy_decode",
@@ -137,6 +163,9 @@ MUTANTS = [
            _edited("beam_search", ("[(normalised(score, length), prefixes[p, 1:].tolist())",
                                    "[(normalised(score, length - 1), prefixes[p, 1:].tolist())")),
            visible_passes=True),
+    Mutant("beam_no_causal_mask", "beam_search",
+           _edited("beam_search", ("causal_mask(length, src.device))", "None)")),
+           visible_passes=True),
     Mutant("beam_returns_eos", "beam_search",
            _edited("beam_search", ("prefixes[p, 1:].tolist())", "prefixes[p, 1:].tolist() + [eos_id])"))),
     # open hypotheses at max_len are forgotten
@@ -147,6 +176,7 @@ MUTANTS = [
            visible_passes=True),
     # ---- concept checks --------------------------------------------------------------------
     Mutant("answer_shift_right_wrong", "answer_shift_right", 'answer_shift_right = "d"\n'),
-    Mutant("answer_smoothing_wrong", "answer_smoothing", 'answer_smoothing = "a"\n'),
-    Mutant("answer_warmup_wrong", "answer_warmup", 'answer_warmup = "b"\n'),
+    # the target probability without the smoothing mass it keeps
+    Mutant("answer_smoothing_one_minus_eps", "answer_smoothing", 'answer_smoothing = 0.9\n'),
+    Mutant("answer_warmup_wrong", "answer_warmup", 'answer_warmup = "c"\n'),
 ]
