@@ -68,12 +68,32 @@ MUTANTS = [
         cell="SelfAttention",
         source=_self_attention_with(("nn.Linear(d_model, d_v, bias=False)", "nn.Linear(d_model, d_k, bias=False)")),
     ),
+    Mutant(
+        # the mask as an additive bias of -inf, NaN rows cleaned with nan_to_num: the forward pass is right,
+        # but a fully masked row sends NaN gradients to W_q, W_k and x
+        name="self_attention_additive_inf_nan_to_num",
+        cell="SelfAttention",
+        visible_passes=True,
+        source=_handwritten(mask='''        if mask is not None:
+            scores = scores + torch.zeros_like(scores).masked_fill(~mask, float("-inf"))
+        weights = torch.softmax(scores, dim=-1).nan_to_num(0.0)'''),
+    ),
+    Mutant(
+        # "no mask" made as a mask of ones on the CPU: on a GPU, masked_fill meets tensors on two devices
+        name="self_attention_default_mask_on_cpu",
+        cell="SelfAttention",
+        visible_passes=True,
+        source=_handwritten(mask='''        if mask is None:
+            mask = torch.ones(x.shape[-2], x.shape[-2], dtype=torch.bool)
+        scores = scores.masked_fill(~mask, float("-inf")).masked_fill(~mask.any(-1, keepdim=True), 0.0)
+        weights = torch.softmax(scores, dim=-1).masked_fill(~mask, 0.0)'''),
+    ),
     # ---- sinusoidal_positional_encoding ----------------------------------------------------
     Mutant(
         # all the sines, then all the cosines (halves), instead of interleaved pairs
         name="encoding_concatenated_halves",
         cell="sinusoidal_positional_encoding",
-        source=_encoding_with(("    pe = torch.empty(max_len, d_model, dtype=torch.float64)\n"
+        source=_encoding_with(("    pe = torch.empty(max_len, d_model, dtype=torch.float64, device=device)\n"
                                "    pe[:, 0::2] = angles.sin()\n    pe[:, 1::2] = angles.cos()\n",
                                "    pe = torch.cat([angles.sin(), angles.cos()], dim=-1)\n")),
     ),
@@ -81,8 +101,8 @@ MUTANTS = [
         # the exponent i/d for pair i instead of 2i/d
         name="encoding_exponent_i_over_d",
         cell="sinusoidal_positional_encoding",
-        source=_encoding_with(("torch.arange(0, d_model, 2, dtype=torch.float64) / d_model",
-                               "torch.arange(d_model // 2, dtype=torch.float64) / d_model")),
+        source=_encoding_with(("torch.arange(0, d_model, 2, dtype=torch.float64, device=device) / d_model",
+                               "torch.arange(d_model // 2, dtype=torch.float64, device=device) / d_model")),
     ),
     Mutant(
         name="encoding_sin_and_cos_swapped",
@@ -93,7 +113,8 @@ MUTANTS = [
     Mutant(
         name="encoding_positions_from_1",
         cell="sinusoidal_positional_encoding",
-        source=_encoding_with(("torch.arange(max_len, dtype=torch.float64)", "torch.arange(1, max_len + 1, dtype=torch.float64)")),
+        source=_encoding_with(("torch.arange(max_len, dtype=torch.float64, device=device)",
+                               "torch.arange(1, max_len + 1, dtype=torch.float64, device=device)")),
     ),
     Mutant(
         # no check: an odd d_model fails later with a RuntimeError (shape mismatch), not a ValueError
@@ -102,6 +123,30 @@ MUTANTS = [
         visible_passes=True,
         source=_encoding_with(("    if d_model % 2:\n        raise ValueError(f\"d_model must be even (sine and cosine "
                                "pairs), got {d_model}\")\n", "")),
+    ),
+    Mutant(
+        # device= accepted and ignored: the table is always on the CPU
+        name="encoding_ignores_device",
+        cell="sinusoidal_positional_encoding",
+        visible_passes=True,
+        source='''def sinusoidal_positional_encoding(max_len, d_model, device=None):
+    if d_model % 2:
+        raise ValueError("d_model must be even")
+    position = torch.arange(max_len).unsqueeze(1).float()
+    div_term = torch.exp(torch.arange(0, d_model, 2).float() * (-math.log(10000.0) / d_model))
+    pe = torch.zeros(max_len, d_model)
+    pe[:, 0::2] = torch.sin(position * div_term)
+    pe[:, 1::2] = torch.cos(position * div_term)
+    return pe
+''',
+    ),
+    Mutant(
+        # every tensor on `device` but the empty table, which lands on the CPU
+        name="encoding_table_on_cpu",
+        cell="sinusoidal_positional_encoding",
+        visible_passes=True,
+        source=_encoding_with(("pe = torch.empty(max_len, d_model, dtype=torch.float64, device=device)",
+                               "pe = torch.empty(max_len, d_model, dtype=torch.float64)")),
     ),
     # ---- LearnedPositionalEmbedding --------------------------------------------------------
     Mutant(
@@ -129,6 +174,13 @@ MUTANTS = [
         cell="LearnedPositionalEmbedding",
         visible_passes=True,
         source=_learned_with(("if T > max_len:", "if T >= max_len:")),
+    ),
+    Mutant(
+        # the position ids on the CPU: nn.Embedding on a GPU refuses them
+        name="learned_ids_on_cpu",
+        cell="LearnedPositionalEmbedding",
+        visible_passes=True,
+        source=_learned_with(("torch.arange(T, device=x.device)", "torch.arange(T)")),
     ),
     # ---- relative_position_bias ------------------------------------------------------------
     Mutant(
@@ -170,6 +222,19 @@ MUTANTS = [
             row.append(table[offset + max_distance].item())
         rows.append(row)
     return torch.tensor(rows, dtype=table.dtype)
+''',
+    ),
+    Mutant(
+        # right values and gradients, filled into a new CPU tensor: on a GPU the bias comes back on the CPU
+        name="bias_filled_into_cpu_zeros",
+        cell="relative_position_bias",
+        visible_passes=True,
+        source='''def relative_position_bias(T_q, T_k, table, max_distance):
+    bias = torch.zeros(T_q, T_k, dtype=table.dtype)
+    for i in range(T_q):
+        for j in range(T_k):
+            bias[i, j] = table[max(-max_distance, min(max_distance, j - i)) + max_distance]
+    return bias
 ''',
     ),
     # ---- apply_rotary ----------------------------------------------------------------------
@@ -215,6 +280,24 @@ MUTANTS = [
         visible_passes=True,
         source=_rotary_with(("    if d % 2:\n        raise ValueError(f\"rotary embeddings rotate pairs of features: d must "
                              "be even, got {d}\")\n", "")),
+    ),
+    Mutant(
+        # LLaMA-style float32 frequencies, made on the CPU: on a GPU, positions * inv_freq meets two devices
+        name="rotary_frequencies_on_cpu",
+        cell="apply_rotary",
+        visible_passes=True,
+        source='''def apply_rotary(x, positions=None, base=10000.0):
+    T, d = x.shape[-2], x.shape[-1]
+    if d % 2:
+        raise ValueError("d must be even")
+    if positions is None:
+        positions = torch.arange(T, device=x.device)
+    inv_freq = 1.0 / (base ** (torch.arange(0, d, 2).float() / d))
+    freqs = positions.float()[:, None] * inv_freq
+    cos, sin = freqs.cos().to(x.dtype), freqs.sin().to(x.dtype)
+    x1, x2 = x[..., 0::2], x[..., 1::2]
+    return torch.stack([x1 * cos - x2 * sin, x1 * sin + x2 * cos], dim=-1).flatten(-2)
+''',
     ),
     # ---- concept checks --------------------------------------------------------------------
     Mutant("equivariance_invariant", "answer_equivariance", 'answer_equivariance = "a"\n'),
