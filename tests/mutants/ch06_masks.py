@@ -89,8 +89,8 @@ MUTANTS = [
     # ---- packed_document_mask --------------------------------------------------------------
     # the triangle made on the CPU: right values, and an error next to doc_ids on a GPU
     Mutant("packed_triangle_on_the_cpu", "packed_document_mask",
-           _edited("packed_document_mask", ("causal_mask(doc_ids.shape[1], device=doc_ids.device)[0]",
-                                            "torch.ones(doc_ids.shape[1], doc_ids.shape[1], dtype=torch.bool).tril()")),
+           _edited("packed_document_mask", ("torch.ones(T, T, dtype=torch.bool, device=doc_ids.device)",
+                                            "torch.ones(T, T, dtype=torch.bool)")),
            visible_passes=True),
     # padding as a document of its own: padding positions attend to each other
     Mutant("packed_ignores_padding", "packed_document_mask",
@@ -100,7 +100,8 @@ MUTANTS = [
            _edited("packed_document_mask", ("real = doc_ids >= 0", "real = doc_ids != -1")), visible_passes=True),
     # the causal argument ignored: always causal
     Mutant("packed_always_causal", "packed_document_mask",
-           _edited("packed_document_mask", ("    if causal:\n        mask = mask &", "    mask = mask &"))),
+           _edited("packed_document_mask", ("    if causal:\n        T = doc_ids.shape[1]\n        mask = mask &",
+                                            "    T = doc_ids.shape[1]\n    mask = mask &"))),
     # a document may read the documents before it (ids compared with >=, not ==)
     Mutant("packed_reads_earlier_documents", "packed_document_mask",
            _edited("packed_document_mask", ("doc_ids[:, :, None] == doc_ids[:, None, :]",
