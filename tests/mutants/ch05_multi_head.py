@@ -124,6 +124,32 @@ MUTANTS = [
     Mutant("mha_dropout_in_eval_mode", "MultiHeadAttention",
            _edited("MultiHeadAttention", ("if self.training and self.dropout.p > 0:", "if self.dropout.p > 0:"),
                    ("heads = self.dropout(weights) @ v", "heads = F.dropout(weights, self.dropout.p) @ v"))),
+    # attention inline with the mask as an additive -inf bias and nan_to_num: right outputs, but a fully
+    # masked row sends NaN gradients to the queries, the keys and W_q, W_k
+    Mutant("mha_additive_inf_nan_to_num", "MultiHeadAttention",
+           _edited("MultiHeadAttention", (
+               "heads, weights = scaled_dot_product_attention(q, k, v, mask)",
+               "scores = q @ k.transpose(-2, -1) / math.sqrt(self.d_head)\n"
+               "        if mask is not None:\n"
+               "            scores = scores + torch.zeros_like(scores).masked_fill(~mask, float(\"-inf\"))\n"
+               "        weights = torch.softmax(scores, dim=-1).nan_to_num(0.0)\n"
+               "        heads = weights @ v")),
+           visible_passes=True),
+    # "no mask" as a mask of ones made on the CPU: on a GPU, masked_fill meets two devices
+    Mutant("mha_default_mask_on_cpu", "MultiHeadAttention",
+           _edited("MultiHeadAttention", (
+               "heads, weights = scaled_dot_product_attention(q, k, v, mask)",
+               "if mask is None:\n"
+               "            mask = torch.ones(q.shape[-2], k.shape[-2], dtype=torch.bool)   # everyone may attend\n"
+               "        heads, weights = scaled_dot_product_attention(q, k, v, mask)")),
+           visible_passes=True),
+    # PyTorch's fused attention for the heads, the weights computed beside it for the caller
+    Mutant("mha_calls_torch_attention", "MultiHeadAttention",
+           _edited("MultiHeadAttention", (
+               "heads, weights = scaled_dot_product_attention(q, k, v, mask)",
+               "_, weights = scaled_dot_product_attention(q, k, v, mask)\n"
+               "        heads = F.scaled_dot_product_attention(q, k, v, attn_mask=mask)")),
+           visible_passes=True),
     # ---- count_parameters ------------------------------------------------------------------
     Mutant("count_forgets_w_o", "count_parameters",
            _count("3 * (d_model * d_model + (d_model if bias else 0))")),
@@ -134,7 +160,7 @@ MUTANTS = [
     Mutant("count_ignores_bias_flag", "count_parameters", _count("4 * (d_model * d_model + d_model)"),
            visible_passes=True),
     # ---- concept checks ---------------------------------------------------------------------
-    Mutant("answer_heads_fewer_parameters", "answer_heads", 'answer_heads = "b"\n'),
+    Mutant("answer_heads_fewer_parameters", "answer_heads", 'answer_heads = "a"\n'),
     Mutant("answer_cost_eight_times", "answer_cost", "answer_cost = 8\n"),
     Mutant("answer_w_o_order_only", "answer_w_o", 'answer_w_o = "b"\n'),
     Mutant("answer_kv_cache_mqa", "answer_kv_cache", "answer_kv_cache = 32\n"),
