@@ -301,7 +301,7 @@ MUTANTS = [
     ),
     # ---- concept checks --------------------------------------------------------------------
     Mutant("equivariance_invariant", "answer_equivariance", 'answer_equivariance = "a"\n'),
-    Mutant("add_destroys", "answer_add", 'answer_add = "a"\n'),
+    Mutant("add_same_form_as_concatenation", "answer_add", 'answer_add = "b"\n'),
     Mutant("bert_extrapolates", "answer_bert_length", 'answer_bert_length = "a"\n'),
     Mutant("rotary_offset_absolute", "answer_rotary_offset", "answer_rotary_offset = 7\n"),
 ]
