@@ -1,24 +1,16 @@
 """Honest variants for ch04_self_attention: correct alternative solutions that must keep full marks."""
 
+from tests.mutants.ch04_self_attention import _handwritten
 from tests.variants import Variant
 
-# Attention written out inside the layer: einsum, -inf filled in with masked_fill, and the NaN of a fully
-# masked row (softmax of nothing but -inf) cleaned with nan_to_num; the fill keeps the gradients finite.
-_SELF_ATTENTION_EINSUM = '''class SelfAttention(nn.Module):
-    def __init__(self, d_model, d_k, d_v=None):
-        super().__init__()
-        self.W_q = nn.Linear(d_model, d_k, bias=False)
-        self.W_k = nn.Linear(d_model, d_k, bias=False)
-        self.W_v = nn.Linear(d_model, d_k if d_v is None else d_v, bias=False)
-
-    def forward(self, x, mask=None):
-        q, k, v = self.W_q(x), self.W_k(x), self.W_v(x)
-        scores = torch.einsum("btd,bsd->bts", q, k) / math.sqrt(q.shape[-1])
-        if mask is not None:
+# The mutants' hand-written layer with every step right: einsum scores, -inf filled in with masked_fill, and
+# the NaN of a fully masked row (softmax of nothing but -inf) cleaned with nan_to_num; the fill keeps the
+# gradients finite.
+_SELF_ATTENTION_EINSUM = _handwritten(
+    scores='torch.einsum("btd,bsd->bts", q, k) / math.sqrt(q.shape[-1])',
+    mask='''        if mask is not None:
             scores = scores.masked_fill(~mask, float("-inf"))
-        weights = torch.softmax(scores, dim=-1).nan_to_num(0.0)
-        return torch.einsum("bts,bsd->btd", weights, v), weights
-'''
+        weights = torch.softmax(scores, dim=-1).nan_to_num(0.0)''')
 
 # The weights' matrices used directly, queries scaled by rsqrt(d_k) first, the smallest float as the fill,
 # and fully masked rows zeroed by multiplying with "this row may attend somewhere".
