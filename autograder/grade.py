@@ -64,6 +64,7 @@ class Options:
     db_url: str = ""  # default: sqlite:///OUT/gradebook.db
     force: bool = False
     root: Path = ROOT  # the course repository, holding solutions/<assignment>/
+    feedback: bool = True  # write each student's feedback page (a third of the grading time)
 
 
 @dataclass
@@ -297,7 +298,7 @@ class Worker:
         if review:
             result.message = ("Flagged for review: the notebook may change how it is graded "
                               f"({', '.join(review)}); the instructor will look at it. " + result.message)
-        if executed is not None:
+        if executed is not None and self.options.feedback:
             self._feedback(student)
         return result
 

@@ -86,7 +86,8 @@ class Chapter:
             path.parent.mkdir(parents=True)
             nbformat.write(nb, path)
         with contextlib.redirect_stdout(io.StringIO()):
-            results = grade(self.folder / name / "submissions", Options(self.id, self.folder / name / "out", root=root))
+            results = grade(self.folder / name / "submissions", Options(self.id, self.folder / name / "out", root=root,
+                                                                         feedback=False))
         return {r.student: r for r in results}
 
 
