@@ -16,6 +16,7 @@ import pytest
 
 from autograder.course import ROOT
 from tests.chapters import CHAPTERS, by_chapter, failing, mutants, solution_cells, variant_submission, variants
+from tests.mutants import solution_with
 
 
 @pytest.mark.parametrize("chapter", [by_chapter(c) for c in CHAPTERS])
@@ -48,6 +49,23 @@ def test_every_exercise_has_enough_mutants(chapter):
         else:
             assert count[grade_id] >= 3, f"{grade_id} has {count[grade_id]} mutants; at least 3 are needed"
             assert grade_id in hidden_only, f"{grade_id} has no mutant that passes the visible tests"
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_every_exercise_has_enough_variants(chapter):
+    """Two correct alternatives per exercise (concept checks excepted), each differing from the solution."""
+    source = nbformat.read(ROOT / "solutions" / chapter / f"{chapter}.ipynb", as_version=4)
+    cells = solution_cells(source)
+    found = variants(chapter)
+    assert len({v.name for v in found}) == len(found), "variant names must be unique"
+    assert not {v.cell for v in found} - set(cells), "a variant names a cell that is not a solution cell"
+    for variant in found:
+        assert variant.source.strip() != solution_with(chapter, variant.cell).strip(), \
+            f"variant {variant.name} is the solution itself"
+    count = Counter(v.cell for v in found)
+    for grade_id in cells:
+        if not grade_id.startswith("answer_"):
+            assert count[grade_id] >= 2, f"{grade_id} has {count[grade_id]} honest variants; at least 2 are needed"
 
 
 @pytest.mark.parametrize("chapter, mutant", [by_chapter(c, m, id=f"{c}-{m.name}") for c in CHAPTERS
