@@ -9,12 +9,31 @@ from pathlib import Path
 
 import pytest
 
+from _pytest.nodeid import NodeId
+
 from tests.chapters import open_chapters
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 # nbgrader runs `alembic` when it creates a gradebook; jupyter-book runs kernels: both need the venv's bin/.
 os.environ["PATH"] = f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    """Name each test's xdist group in its node id, as `--dist loadgroup` expects (`test[id]@group`).
+
+    pytest-xdist 3.8 writes the group into `item._nodeid`, which pytest 9 no longer reads (a node's id
+    is `item._id`): without this every test is scheduled alone, and a chapter's class, which every test
+    of the chapter reads, is graded once on each worker instead of once.
+    """
+    if not getattr(config.option, "loadgroup", False):  # set by xdist on its workers
+        return
+    for item in items:
+        groups = sorted({str(mark.args[0] if mark.args else mark.kwargs.get("name", "default"))
+                         for mark in item.iter_markers("xdist_group")})
+        if groups and "@" not in item.nodeid.rpartition("]")[2]:
+            item._id = NodeId.parse(f"{item.nodeid}@{'_'.join(groups)}")
 
 
 @pytest.fixture(scope="session")
