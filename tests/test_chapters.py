@@ -33,15 +33,19 @@ def test_untouched_student_notebook_scores_zero(chapters, chapter):
     assert result.max_score > 0 and result.score == 0, f"an empty notebook scores {result.score}: {result.cells}"
 
 
+def named_cells(chapter, found, kind):
+    """The chapter's solution cells and how many of `found` (mutants or variants) replace each; names checked."""
+    cells = solution_cells(nbformat.read(ROOT / "solutions" / chapter / f"{chapter}.ipynb", as_version=4))
+    assert len({f.name for f in found}) == len(found), f"{kind} names must be unique"
+    assert not {f.cell for f in found} - set(cells), f"a {kind} names a cell that is not a solution cell"
+    return cells, Counter(f.cell for f in found)
+
+
 @pytest.mark.parametrize("chapter", CHAPTERS)
 def test_every_exercise_has_enough_mutants(chapter):
-    source = nbformat.read(ROOT / "solutions" / chapter / f"{chapter}.ipynb", as_version=4)
-    cells = solution_cells(source)
     found = mutants(chapter)
-    assert len({m.name for m in found}) == len(found), "mutant names must be unique"
+    cells, count = named_cells(chapter, found, "mutant")
     assert not {m.name for m in found} & {"solution", "untouched"}, "'solution' and 'untouched' are taken"
-    assert not {m.cell for m in found} - set(cells), "a mutant names a cell that is not a solution cell"
-    count = Counter(m.cell for m in found)
     hidden_only = {m.cell for m in found if m.visible_passes}
     for grade_id in cells:
         if grade_id.startswith("answer_"):  # a concept check: one wrong answer is enough
@@ -54,15 +58,11 @@ def test_every_exercise_has_enough_mutants(chapter):
 @pytest.mark.parametrize("chapter", CHAPTERS)
 def test_every_exercise_has_enough_variants(chapter):
     """Two correct alternatives per exercise (concept checks excepted), each differing from the solution."""
-    source = nbformat.read(ROOT / "solutions" / chapter / f"{chapter}.ipynb", as_version=4)
-    cells = solution_cells(source)
     found = variants(chapter)
-    assert len({v.name for v in found}) == len(found), "variant names must be unique"
-    assert not {v.cell for v in found} - set(cells), "a variant names a cell that is not a solution cell"
+    cells, count = named_cells(chapter, found, "variant")
     for variant in found:
         assert variant.source.strip() != solution_with(chapter, variant.cell).strip(), \
             f"variant {variant.name} is the solution itself"
-    count = Counter(v.cell for v in found)
     for grade_id in cells:
         if not grade_id.startswith("answer_"):
             assert count[grade_id] >= 2, f"{grade_id} has {count[grade_id]} honest variants; at least 2 are needed"
